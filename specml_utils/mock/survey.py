@@ -1,0 +1,397 @@
+"""Generate the mock BOSS survey: a DR12Q-like catalog and spec-lite files, laid out as on the SAS.
+
+Generation runs in chunks of spectra, each from its own seed (so the result does not depend on
+the number of workers), in a bounded pool of processes; memory stays flat with survey size.
+"""
+from __future__ import annotations
+
+import concurrent.futures as cf
+import json
+import multiprocessing
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+from astropy.io import fits
+from astropy.table import Table
+from tqdm.auto import tqdm
+
+from .. import __version__, sas
+from ..atomic import atomic_path, atomic_write_bytes
+from ..classes import CLASS_NAMES, PERSON_CODE, THESIS_TABLE1
+from ..lines import C_KMS
+from ..spectra import COADD_DTYPE, spec_lite_bytes
+from . import noise, physics
+
+#: log10 λ of the mock's master pixel grid (BOSS: Δlog10 λ = 1e-4, about 3560–10400 Å)
+LOGLAM0 = 3.5510
+NPIX_MASTER = 4650
+DLOGLAM = 1e-4
+#: SDSS ugriz approximated as top hats inside the BOSS range (Å)
+BANDS = {"u": (3600, 4000), "g": (4000, 5500), "r": (5500, 6900), "i": (6900, 8300), "z": (8300, 10000)}
+CLASS_MIXES = {
+    # the thesis sampled equal numbers per class (20,000 each, limited by the 20,699 galaxies)
+    "balanced": {c: 0.25 for c in CLASS_NAMES},
+    # the natural mix of the cleaned DR12 superset (the thesis' Table 1)
+    "dr12": {c: v / sum(THESIS_TABLE1.values()) for c, v in THESIS_TABLE1.items()},
+}
+
+
+@dataclass
+class MockConfig:
+    """Everything that defines a mock survey; the same config and seed give the same files.
+
+    Attributes
+    ----------
+    n_spectra : int
+        Number of catalog rows (spectra), repeat observations included.
+    seed : int
+    class_mix : str or dict
+        ``"balanced"`` (default: equal numbers, as the thesis trained), ``"dr12"`` (the
+        superset's natural mix) or a dict of class name to fraction.
+    frac_not_inspected, frac_conf0, frac_no_id : float
+        Rows with CLASS_PERSON = 0, rows with Z_CONF_PERSON = 0, rows without THING_ID:
+        the thesis' cleaning drops them.
+    frac_repeat : float
+        Rows that re-observe an object already in the survey (same THING_ID, another plate).
+    frac_missing_file : float
+        Rows whose spectrum is not on disk (the crossmatch reports them).
+    frac_dead_fiber : float
+        Spectra with IVAR = 0 everywhere (the preprocessing skips and counts them).
+    exposure_depth : float
+        Variance scale: 1 is BOSS depth as measured on real spectra; 2 is half the exposure.
+    chunk_size, workers : int
+        Spectra per task and processes (default: all cores).
+    """
+
+    n_spectra: int = 20_000
+    seed: int = 12345
+    class_mix: str | dict = "balanced"
+    frac_not_inspected: float = 0.02
+    frac_conf0: float = 0.01
+    frac_no_id: float = 0.005
+    frac_repeat: float = 0.05
+    frac_missing_file: float = 0.01
+    frac_dead_fiber: float = 0.002
+    exposure_depth: float = 1.0
+    chunk_size: int = 250
+    workers: int | None = None
+    run2d: str = sas.RUN2D
+    extra: dict = field(default_factory=dict)
+
+    def mix(self) -> dict:
+        mix = CLASS_MIXES[self.class_mix] if isinstance(self.class_mix, str) else dict(self.class_mix)
+        unknown = set(mix) - set(CLASS_NAMES)
+        if unknown:
+            raise ValueError(f"class_mix names unknown classes {sorted(unknown)}; use {CLASS_NAMES}")
+        total = sum(mix.values())
+        return {c: mix.get(c, 0.0) / total for c in CLASS_NAMES}
+
+
+# --------------------------------------------------------------------------- the catalog plan
+def plan_catalog(cfg: MockConfig) -> Table:
+    """Draw every row's object, class, redshift, magnitude, plate, MJD and fiber (no spectra yet)."""
+    rng = np.random.default_rng([cfg.seed, 0])
+    n = cfg.n_spectra
+    mix = cfg.mix()
+    n_obj = max(1, int(round(n * (1 - cfg.frac_repeat))))
+    cls = rng.choice(len(CLASS_NAMES), n_obj, p=[mix[c] for c in CLASS_NAMES])
+    # repeats: re-observations of earlier objects
+    obj = np.concatenate([np.arange(n_obj), rng.integers(0, n_obj, n - n_obj)])
+    cls = cls[obj]
+    z = np.zeros(n_obj)
+    kind = np.array([""] * n_obj, dtype="U8")
+    for k, name in enumerate(CLASS_NAMES):
+        sel = cls[:n_obj] == k
+        m = sel.sum()
+        if name in ("QSO", "QSO_BAL"):
+            z[sel] = physics.qso_redshifts(rng, m)
+            kind[sel] = "QSO"
+        elif name == "GALAXY":
+            passive = rng.random(m) < 0.6
+            z[sel] = physics.galaxy_redshifts(rng, m, passive)
+            kind[sel] = np.where(passive, "PASSIVE", "SF")
+        else:
+            kind[sel] = physics.star_types(rng, m)
+            z[sel] = rng.normal(0, 80, m) / C_KMS   # radial velocities
+    # r-band magnitudes: BOSS quasars to r = 21.85 with most near the limit, CMASS-like galaxies,
+    # stars from bright standards to faint contaminants
+    rmag = np.empty(n_obj)
+    for k, name in enumerate(CLASS_NAMES):
+        sel = cls[:n_obj] == k
+        m = sel.sum()
+        if name in ("QSO", "QSO_BAL"):
+            rmag[sel] = np.clip(21.85 - rng.exponential(0.9, m), 17.5, 21.85)
+        elif name == "GALAXY":
+            rmag[sel] = np.clip(rng.normal(19.6, 0.6, m), 17.0, 21.0)
+        else:
+            rmag[sel] = rng.uniform(16.5, 21.5, m)
+    ra = rng.uniform(0, 360, n_obj)
+    dec = np.degrees(np.arcsin(rng.uniform(np.sin(np.radians(-10)), np.sin(np.radians(70)), n_obj)))
+    # plates of 1000 fibers; a repeat goes on a later plate than its first observation
+    plate = 3586 + np.arange(n) // 1000
+    rng.shuffle(plate[:n_obj])
+    if n > n_obj:
+        plate[n_obj:] = plate.max() + 1 + np.arange(n - n_obj) // 1000
+    fiber = np.empty(n, dtype=np.int32)
+    for p in np.unique(plate):
+        sel = np.flatnonzero(plate == p)
+        fiber[sel] = rng.permutation(1000)[: sel.size] + 1
+    mjd = 55176 + (plate - 3586) * 3 + 1
+
+    t = Table()
+    t["THING_ID"] = (100_000_000 + obj * 7 + cfg.seed % 7).astype(np.int64)
+    t["RA"] = ra[obj]
+    t["DEC"] = dec[obj]
+    t["SDSS_NAME"] = [sdss_name(a, d) for a, d in zip(t["RA"], t["DEC"])]
+    t["PLATE"] = plate.astype(np.int32)
+    t["MJD"] = mjd.astype(np.int32)
+    t["FIBERID"] = fiber
+    t["CLASS_TRUE"] = np.array(CLASS_NAMES)[cls]
+    t["KIND"] = kind[obj]
+    t["Z_TRUE"] = z[obj]
+    t["RMAG_TRUE"] = rmag[obj]
+    t["MISSING_FILE"] = rng.random(n) < cfg.frac_missing_file
+    t["DEAD_FIBER"] = rng.random(n) < cfg.frac_dead_fiber
+    t["ROW_SEED"] = rng.integers(0, 2**31, n)
+    return t
+
+
+def sdss_name(ra: float, dec: float) -> str:
+    """IAU-style SDSS name ``HHMMSS.ss+DDMMSS.s``."""
+    h = ra / 15
+    hh, mm = int(h), int((h % 1) * 60)
+    ss = ((h * 60) % 1) * 60
+    sign = "+" if dec >= 0 else "-"
+    d = abs(dec)
+    dd, dm = int(d), int((d % 1) * 60)
+    ds = ((d * 60) % 1) * 60
+    return f"{hh:02d}{mm:02d}{ss:05.2f}{sign}{dd:02d}{dm:02d}{ds:04.1f}"
+
+
+# --------------------------------------------------------------------------- spectra
+def _model_spectra(rng, classes, kinds, z, rmag, lam_obs):
+    """Noiseless observed-frame spectra scaled to their r magnitudes, plus drawn parameters."""
+    n = len(z)
+    model = np.zeros((n, lam_obs.size))
+    bi = np.zeros(n)
+    for name in np.unique(classes):
+        sel = np.flatnonzero(classes == name)
+        lam_rest = lam_obs[None, :] / (1 + z[sel, None])
+        if name in ("QSO", "QSO_BAL"):
+            flux, par = physics.qso_rest_flux(rng, lam_rest, bal=name == "QSO_BAL", mag=rmag[sel])
+            flux *= physics.lya_forest(rng, np.broadcast_to(lam_obs, lam_rest.shape), lam_rest)
+            if "bi_civ" in par:
+                bi[sel] = par["bi_civ"]
+        elif name == "GALAXY":
+            flux, _ = physics.galaxy_rest_flux(rng, lam_rest, kinds[sel] == "PASSIVE")
+        else:
+            flux, _ = physics.star_rest_flux(rng, lam_rest, kinds[sel])
+        model[sel] = flux
+    # scale to the r-band magnitude (AB): f_λ = f_ν c / λ²
+    lo, hi = np.searchsorted(lam_obs, BANDS["r"])
+    r_model = model[:, lo:hi].mean(axis=1)
+    lam_r = np.mean(BANDS["r"])
+    target = 10 ** (-0.4 * (rmag + 48.6)) * 2.99792458e18 / lam_r ** 2 * 1e17
+    model *= (target / np.where(r_model > 0, r_model, 1))[:, None]
+    return model, bi
+
+
+def psf_mags(model: np.ndarray, lam_obs: np.ndarray) -> np.ndarray:
+    """ugriz AB magnitudes of noiseless spectra from top-hat bands."""
+    out = np.empty((model.shape[0], 5), dtype=np.float32)
+    for k, (lo_w, hi_w) in enumerate(BANDS.values()):
+        lo, hi = np.searchsorted(lam_obs, (lo_w, hi_w))
+        f_lam = np.clip(model[:, lo:hi].mean(axis=1), 1e-6, None) * 1e-17
+        lam = 0.5 * (lo_w + hi_w)
+        out[:, k] = -2.5 * np.log10(f_lam * lam ** 2 / 2.99792458e18) - 48.6
+    return out
+
+
+def _pipeline(rng, classes, z):
+    """What the BOSS pipeline would say: class, redshift, warning (some catastrophic failures)."""
+    n = len(z)
+    pipe_class = np.where(np.isin(classes, ("QSO", "QSO_BAL")), "QSO", classes).astype("U6")
+    sig = np.where(pipe_class == "QSO", 1e-3 * (1 + z), 1e-4 * (1 + z))
+    z_pipe = z + sig * rng.standard_normal(n)
+    fail = rng.random(n) < 0.03
+    z_pipe[fail] = rng.uniform(0, 4, fail.sum())
+    pipe_class[fail] = rng.choice(["STAR", "GALAXY", "QSO"], fail.sum())
+    zwarning = np.where(fail, 4, 0).astype(np.int32)
+    return pipe_class, z_pipe, sig, zwarning
+
+
+def make_chunk(args) -> dict:
+    """Generate and write one chunk of spectra; return per-row results for the catalog.
+
+    Runs in a worker process; ``args`` = (rows as a dict of arrays, chunk seed, out dir, config dict).
+    """
+    rows, seed, out, cfg = args
+    rng = np.random.default_rng(seed)
+    lam_obs = 10 ** (LOGLAM0 + DLOGLAM * np.arange(NPIX_MASTER))
+    classes, z = rows["CLASS_TRUE"], rows["Z_TRUE"]
+    model, bi = _model_spectra(rng, classes, rows["KIND"], z, rows["RMAG_TRUE"], lam_obs)
+    obs = noise.observe(rng, model, LOGLAM0, DLOGLAM, cfg["exposure_depth"])
+    mags = psf_mags(model, lam_obs)
+    pipe_class, z_pipe, z_err, zwarning = _pipeline(rng, classes, z)
+    n = len(z)
+    sn = np.zeros(n, dtype=np.float32)
+    loglam = (LOGLAM0 + DLOGLAM * np.arange(NPIX_MASTER)).astype(np.float32)
+    for i in range(n):
+        plate, mjd, fib = int(rows["PLATE"][i]), int(rows["MJD"][i]), int(rows["FIBERID"][i])
+        # each plate's pixel range differs a little, as on real plates
+        start = (plate * 7) % 20
+        stop = NPIX_MASTER - (plate * 3) % 25
+        ivar = obs["ivar"][i, start:stop]
+        if rows["DEAD_FIBER"][i]:
+            ivar = np.zeros_like(ivar)
+        flux = obs["flux"][i, start:stop]
+        good = (ivar > 0) & (obs["and_mask"][i, start:stop] == 0)
+        sn[i] = np.median(flux[good] * np.sqrt(ivar[good])) if good.any() else 0.0
+        if rows["MISSING_FILE"][i]:
+            continue
+        coadd = np.zeros(stop - start, dtype=COADD_DTYPE)
+        coadd["FLUX"] = flux
+        coadd["LOGLAM"] = loglam[start:stop]
+        coadd["IVAR"] = ivar
+        coadd["AND_MASK"] = obs["and_mask"][i, start:stop]
+        coadd["OR_MASK"] = obs["and_mask"][i, start:stop]
+        coadd["WDISP"] = 0.91
+        coadd["SKY"] = obs["sky"][i, start:stop]
+        coadd["MODEL"] = model[i, start:stop]
+        spall = np.zeros(1, dtype=SPALL_DTYPE)
+        spall["PLATE"], spall["MJD"], spall["FIBERID"] = plate, mjd, fib
+        spall["RUN2D"] = cfg["run2d"]
+        spall["OBJTYPE"] = "QSO" if classes[i] != "STAR" else "SPECTROPHOTO_STD"
+        spall["PLUG_RA"], spall["PLUG_DEC"] = rows["RA"][i], rows["DEC"][i]
+        spall["CLASS"] = pipe_class[i]
+        spall["SUBCLASS"] = rows["KIND"][i] if classes[i] == "STAR" else ""
+        spall["Z"], spall["Z_ERR"], spall["ZWARNING"] = z_pipe[i], z_err[i], zwarning[i]
+        spall["SN_MEDIAN_ALL"] = sn[i]
+        spall["THING_ID"] = rows["THING_ID"][i]
+        spall["PSFMAG"] = mags[i]
+        spall["SPECPRIMARY"] = 1
+        cards = [("TELESCOP", "SDSS 2.5-M"), ("PLATEID", plate), ("MJD", mjd), ("FIBERID", fib),
+                 ("RA", float(rows["RA"][i])), ("DEC", float(rows["DEC"][i])),
+                 ("PLUG_RA", float(rows["RA"][i])), ("PLUG_DEC", float(rows["DEC"][i])),
+                 ("COEFF0", round(float(loglam[start]), 4)), ("COEFF1", DLOGLAM),
+                 ("RUN2D", cfg["run2d"]), ("EXPTIME", 4500.0 / cfg["exposure_depth"]),
+                 ("ORIGIN", "SpecML mock survey", "not a real SDSS spectrum")]
+        path = Path(out) / sas.spectrum_relpath(plate, mjd, fib, cfg["run2d"])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(path, spec_lite_bytes(cards, coadd, spall))
+    return {"index": rows["index"], "PSFMAG": mags, "SN_MEDIAN_ALL": sn, "Z_PIPE": z_pipe,
+            "ZWARNING": zwarning, "CLASS_PIPE": pipe_class, "BI_CIV": bi}
+
+
+SPALL_DTYPE = np.dtype([
+    ("PROGRAMNAME", "S5"), ("PLATE", ">i4"), ("MJD", ">i4"), ("FIBERID", ">i4"), ("RUN2D", "S7"),
+    ("OBJTYPE", "S16"), ("PLUG_RA", ">f8"), ("PLUG_DEC", ">f8"), ("CLASS", "S6"), ("SUBCLASS", "S21"),
+    ("Z", ">f4"), ("Z_ERR", ">f4"), ("ZWARNING", ">i4"), ("SN_MEDIAN_ALL", ">f4"), ("THING_ID", ">i4"),
+    ("PSFMAG", ">f4", (5,)), ("SPECPRIMARY", "u1"),
+])
+
+
+# --------------------------------------------------------------------------- the survey
+def generate_survey(cfg: MockConfig, out, progress: bool = True) -> dict:
+    """Generate a mock survey under ``out`` in the SAS layout; return a summary.
+
+    Writes ``dr12/boss/qso/DR12Q/Superset_DR12Q.fits``, ``DR12Q.fits`` (quasars, with the BAL
+    columns), the spec-lite files and ``mock_manifest.json``. Existing files are replaced
+    atomically, never half-written.
+    """
+    out = Path(out)
+    t0 = time.perf_counter()
+    plan = plan_catalog(cfg)
+    n = len(plan)
+    plan["index"] = np.arange(n)
+    cols = ["index", "CLASS_TRUE", "KIND", "Z_TRUE", "RMAG_TRUE", "PLATE", "MJD", "FIBERID", "RA", "DEC",
+            "THING_ID", "MISSING_FILE", "DEAD_FIBER"]
+    arrays = {c: np.asarray(plan[c]) for c in cols}
+    cdict = {"exposure_depth": cfg.exposure_depth, "run2d": cfg.run2d}
+    chunks = [(s, min(s + cfg.chunk_size, n)) for s in range(0, n, cfg.chunk_size)]
+    tasks = (({c: a[s:e] for c, a in arrays.items()}, [cfg.seed, 1, k], str(out), cdict)
+             for k, (s, e) in enumerate(chunks))
+    results = {}
+    workers = cfg.workers or os.cpu_count() or 1
+    bar = tqdm(total=n, desc="mock spectra", unit="spec", disable=not progress)
+    if workers == 1:
+        for task in tasks:
+            r = make_chunk(task)
+            results[int(r["index"][0])] = r
+            bar.update(len(r["index"]))
+    else:
+        ctx = multiprocessing.get_context("spawn")  # safe after JAX or threads were started
+        with cf.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+            pending = set()
+            for task in tasks:
+                pending.add(pool.submit(make_chunk, task))
+                if len(pending) >= 2 * workers:  # bounded: memory does not grow with the survey
+                    done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                    for f in done:
+                        r = f.result()
+                        results[int(r["index"][0])] = r
+                        bar.update(len(r["index"]))
+            for f in cf.as_completed(pending):
+                r = f.result()
+                results[int(r["index"][0])] = r
+                bar.update(len(r["index"]))
+    bar.close()
+    merged = {k: np.concatenate([results[s][k] for s, _ in chunks]) for k in results[0] if k != "index"}
+    superset, dr12q = catalog_tables(cfg, plan, merged)
+    cat_path = out / sas.SUPERSET_RELPATH
+    for table, rel in ((superset, sas.SUPERSET_RELPATH), (dr12q, sas.DR12Q_RELPATH)):
+        with atomic_path(out / rel, ".fits") as tmp:
+            table.write(tmp, format="fits", overwrite=True)
+    elapsed = time.perf_counter() - t0
+    summary = {
+        "config": asdict(cfg), "n_rows": n, "n_objects": int(len(np.unique(plan["THING_ID"]))),
+        "n_files": int(n - plan["MISSING_FILE"].sum()),
+        "class_counts": {c: int((plan["CLASS_TRUE"] == c).sum()) for c in CLASS_NAMES},
+        "seconds": round(elapsed, 2), "spectra_per_s": round(n / elapsed, 1),
+        "catalog": str(cat_path), "specml_version": __version__,
+    }
+    atomic_write_bytes(out / "mock_manifest.json", (json.dumps(summary, indent=1) + "\n").encode())
+    return summary
+
+
+def catalog_tables(cfg: MockConfig, plan: Table, res: dict) -> tuple[Table, Table]:
+    """The superset (one row per spectrum) and the quasar catalog with BAL columns."""
+    rng = np.random.default_rng([cfg.seed, 2])
+    n = len(plan)
+    cls = np.asarray(plan["CLASS_TRUE"])
+    z = np.asarray(plan["Z_TRUE"])
+    sn = res["SN_MEDIAN_ALL"]
+    # visual-inspection confidence: high at good S/N, lower for faint, noisy spectra
+    conf = np.where(sn > 2, np.where(rng.random(n) < 0.97, 3, 2), rng.choice([1, 2, 3], n, p=[0.3, 0.5, 0.2]))
+    person = np.array([PERSON_CODE[c] for c in cls], dtype=np.int16)
+    not_inspected = rng.random(n) < cfg.frac_not_inspected
+    person[not_inspected] = 0
+    conf[not_inspected] = 0
+    conf[rng.random(n) < cfg.frac_conf0] = 0
+    z_vi = np.where(person == 0, -1.0, z)
+    thing = np.asarray(plan["THING_ID"]).copy()
+    thing[rng.random(n) < cfg.frac_no_id] = -1
+    t = Table()
+    t["SDSS_NAME"] = plan["SDSS_NAME"]
+    t["RA"], t["DEC"] = plan["RA"], plan["DEC"]
+    t["THING_ID"] = thing
+    t["PLATE"], t["MJD"], t["FIBERID"] = plan["PLATE"], plan["MJD"], plan["FIBERID"]
+    t["Z_VI"] = z_vi
+    t["Z_PIPE"] = res["Z_PIPE"]
+    t["ZWARNING"] = res["ZWARNING"]
+    t["CLASS_PERSON"] = person
+    t["Z_CONF_PERSON"] = conf.astype(np.int16)
+    t["PSFMAG"] = res["PSFMAG"]
+    t.meta["ORIGIN"] = "SpecML mock survey"
+    t.meta["SEED"] = cfg.seed
+    qso = np.isin(person, (3, 30))
+    q = Table()
+    for c in ("SDSS_NAME", "RA", "DEC", "THING_ID", "PLATE", "MJD", "FIBERID", "Z_VI"):
+        q[c] = t[c][qso]
+    q["BAL_FLAG_VI"] = (person[qso] == 30).astype(np.int16)
+    q["BI_CIV"] = res["BI_CIV"][qso].astype(np.float32)
+    q.meta["ORIGIN"] = "SpecML mock survey"
+    return t, q
