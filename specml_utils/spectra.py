@@ -89,6 +89,15 @@ def ident_from_name(path) -> dict:
     return {"plate": int(m.group(1)), "mjd": int(m.group(2)), "fiberid": int(m.group(3))}
 
 
+def _column_lookup(names, path) -> dict:
+    """Map the COADD column names to the file's spelling (DR14 files use lower case)."""
+    upper = {n.upper(): n for n in names}
+    missing = [c for c in COADD_COLUMNS if c not in upper]
+    if missing:
+        raise SpectrumReadError(path, f"HDU1 lacks column(s) {', '.join(missing)}")
+    return {c: upper[c] for c in COADD_COLUMNS}
+
+
 # --------------------------------------------------------------------------- spec-lite
 def read_spec_lite(path, fast: bool = True, meta: bool = False) -> Spectrum:
     """Read a spec-lite file.
@@ -124,16 +133,14 @@ def _read_spec_lite_fast(path: Path) -> Spectrum:
         raise SpectrumReadError(path, f"cannot read file ({err.strerror})") from err
     cards0 = fitsbytes.read_primary_cards(buf)
     _, table = fitsbytes.read_table(buf, 1)
-    missing = [c for c in COADD_COLUMNS if c not in table.dtype.names]
-    if missing:
-        raise SpectrumReadError(path, f"HDU1 lacks column(s) {', '.join(missing)}")
-    flux, ivar, nbad = _clean(table["FLUX"], table["IVAR"])
+    col = _column_lookup(table.dtype.names, path)
+    flux, ivar, nbad = _clean(table[col["FLUX"]], table[col["IVAR"]])
     ident = ident_from_name(path) or {
         "plate": fitsbytes.card_value(cards0, "PLATEID", -1),
         "mjd": fitsbytes.card_value(cards0, "MJD", -1),
         "fiberid": fitsbytes.card_value(cards0, "FIBERID", -1),
     }
-    return Spectrum(table["LOGLAM"].astype(np.float64), flux, ivar, table["AND_MASK"].astype(np.int32),
+    return Spectrum(table[col["LOGLAM"]].astype(np.float64), flux, ivar, table[col["AND_MASK"]].astype(np.int32),
                     ident, {"n_nonfinite": nbad} if nbad else {}, str(path))
 
 
@@ -142,21 +149,19 @@ def _read_spec_lite_astropy(path: Path, meta: bool) -> Spectrum:
         with fits.open(path, memmap=False) as hdul:
             if len(hdul) < 2 or not isinstance(hdul[1], fits.BinTableHDU):
                 raise SpectrumReadError(path, "no COADD binary table in HDU1 (is this a spec-lite file?)")
-            names = hdul[1].columns.names
-            missing = [c for c in COADD_COLUMNS if c not in names]
-            if missing:
-                raise SpectrumReadError(path, f"HDU1 lacks column(s) {', '.join(missing)}")
+            col = _column_lookup(hdul[1].columns.names, path)
             d = hdul[1].data
-            loglam = np.array(d["LOGLAM"], dtype=np.float64)
-            flux, ivar, nbad = _clean(d["FLUX"], d["IVAR"])
-            mask = np.array(d["AND_MASK"], dtype=np.int32)
+            loglam = np.array(d[col["LOGLAM"]], dtype=np.float64)
+            flux, ivar, nbad = _clean(d[col["FLUX"]], d[col["IVAR"]])
+            mask = np.array(d[col["AND_MASK"]], dtype=np.int32)
             h0 = hdul[0].header
             info = {"n_nonfinite": nbad} if nbad else {}
             if meta and len(hdul) > 2 and isinstance(hdul[2], fits.BinTableHDU):
                 row = hdul[2].data[0]
+                upper = {n.upper(): n for n in hdul[2].columns.names}
                 for key in ("CLASS", "SUBCLASS", "Z", "Z_ERR", "ZWARNING", "THING_ID", "SN_MEDIAN_ALL"):
-                    if key in hdul[2].columns.names:
-                        value = row[key]
+                    if key in upper:
+                        value = row[upper[key]]
                         info[key] = value.strip() if isinstance(value, str) else value.item()
     except SpectrumReadError:
         raise

@@ -5,10 +5,7 @@ the number of workers), in a bounded pool of processes; memory stays flat with s
 """
 from __future__ import annotations
 
-import concurrent.futures as cf
 import json
-import multiprocessing
-import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -16,12 +13,12 @@ from pathlib import Path
 import numpy as np
 from astropy.io import fits
 from astropy.table import Table
-from tqdm.auto import tqdm
 
 from .. import __version__, sas
 from ..atomic import atomic_path, atomic_write_bytes
 from ..classes import CLASS_NAMES, PERSON_CODE, THESIS_TABLE1
 from ..lines import C_KMS
+from ..parallel import bounded_map
 from ..spectra import COADD_DTYPE, spec_lite_bytes
 from . import noise, physics
 
@@ -123,7 +120,7 @@ def plan_catalog(cfg: MockConfig) -> Table:
         sel = cls[:n_obj] == k
         m = sel.sum()
         if name in ("QSO", "QSO_BAL"):
-            rmag[sel] = np.clip(21.85 - rng.exponential(0.9, m), 17.5, 21.85)
+            rmag[sel] = np.clip(21.85 - rng.exponential(1.3, m), 17.5, 21.85)
         elif name == "GALAXY":
             rmag[sel] = np.clip(rng.normal(19.6, 0.6, m), 17.0, 21.0)
         else:
@@ -314,32 +311,9 @@ def generate_survey(cfg: MockConfig, out, progress: bool = True) -> dict:
     chunks = [(s, min(s + cfg.chunk_size, n)) for s in range(0, n, cfg.chunk_size)]
     tasks = (({c: a[s:e] for c, a in arrays.items()}, [cfg.seed, 1, k], str(out), cdict)
              for k, (s, e) in enumerate(chunks))
-    results = {}
-    workers = cfg.workers or os.cpu_count() or 1
-    bar = tqdm(total=n, desc="mock spectra", unit="spec", disable=not progress)
-    if workers == 1:
-        for task in tasks:
-            r = make_chunk(task)
-            results[int(r["index"][0])] = r
-            bar.update(len(r["index"]))
-    else:
-        ctx = multiprocessing.get_context("spawn")  # safe after JAX or threads were started
-        with cf.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-            pending = set()
-            for task in tasks:
-                pending.add(pool.submit(make_chunk, task))
-                if len(pending) >= 2 * workers:  # bounded: memory does not grow with the survey
-                    done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-                    for f in done:
-                        r = f.result()
-                        results[int(r["index"][0])] = r
-                        bar.update(len(r["index"]))
-            for f in cf.as_completed(pending):
-                r = f.result()
-                results[int(r["index"][0])] = r
-                bar.update(len(r["index"]))
-    bar.close()
-    merged = {k: np.concatenate([results[s][k] for s, _ in chunks]) for k in results[0] if k != "index"}
+    results = bounded_map(make_chunk, tasks, cfg.workers, total=n, desc="mock spectra", unit="spec",
+                          weight=lambda r: len(r["index"]), progress=progress)
+    merged = {k: np.concatenate([r[k] for r in results]) for k in results[0] if k != "index"}
     superset, dr12q = catalog_tables(cfg, plan, merged)
     cat_path = out / sas.SUPERSET_RELPATH
     for table, rel in ((superset, sas.SUPERSET_RELPATH), (dr12q, sas.DR12Q_RELPATH)):

@@ -1,0 +1,118 @@
+"""The ``specml`` command: the steps people run outside the notebooks."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _cmd_mock(a) -> int:
+    from .mock import MockConfig, generate_survey
+
+    cfg = MockConfig(n_spectra=a.n_spectra, seed=a.seed, class_mix=a.class_mix, workers=a.workers)
+    summary = generate_survey(cfg, a.out, progress=not a.quiet)
+    print(json.dumps({k: summary[k] for k in ("n_rows", "n_objects", "n_files", "class_counts", "seconds",
+                                              "spectra_per_s")}, indent=1))
+    return 0
+
+
+def _cmd_download(a) -> int:
+    from . import catalog, sas
+    from .download import download_catalogs, download_spectra
+
+    rep = download_catalogs(a.out, a.base_url, bal=not a.no_bal, progress=not a.quiet)
+    print("catalogs:", json.dumps(rep.summary()))
+    if rep.failed or rep.missing:
+        return 1
+    cat, _ = catalog.clean(catalog.read_superset(Path(a.out) / sas.SUPERSET_RELPATH))
+    rep = download_spectra(cat, a.out, a.base_url, plates=a.plates, max_spectra=a.max_spectra,
+                           workers=a.workers, progress=not a.quiet)
+    print("spectra:", json.dumps(rep.summary(), indent=1))
+    return 1 if rep.failed else 0
+
+
+def _cmd_preprocess(a) -> int:
+    from . import catalog, sources
+    from .preprocess import PreprocessConfig, build_dataset
+
+    cat = sources.load_catalog(a.data)
+    clean, cleaning = catalog.clean(cat)
+    matched, counts = catalog.crossmatch(clean, a.data)
+    cfg = PreprocessConfig(nbins=a.nbins, dloglam=a.dloglam, weighted=not a.unweighted, seed=a.seed,
+                           workers=a.workers)
+    report = build_dataset(matched, a.out, cfg, source=str(a.data),
+                           provenance={"cleaning": cleaning, "crossmatch": counts}, progress=not a.quiet)
+    print(json.dumps({"cleaning": cleaning, "crossmatch": counts, **report}, indent=1))
+    return 0
+
+
+def _cmd_notebooks(a) -> int:
+    from . import notebooks
+
+    names = [n for n in notebooks.available() if not a.only or any(n.startswith(o) for o in a.only)]
+    params = {}
+    for key, value in a.param or []:
+        try:
+            params[key] = json.loads(value)
+        except json.JSONDecodeError:
+            params[key] = value
+    total = 0.0
+    for name in names:
+        out = Path(a.out_dir) / f"{name}.ipynb" if a.out_dir else None
+        seconds = notebooks.run(name, params, out)
+        total += seconds
+        print(f"{name}: {seconds:.1f} s", flush=True)
+    print(f"all notebooks: {total:.1f} s")
+    return 0
+
+
+def main(argv=None) -> int:
+    from . import sas
+
+    p = argparse.ArgumentParser(prog="specml", description=__doc__)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    m = sub.add_parser("mock", help="generate a mock BOSS survey (catalog + spec-lite files, SAS layout)")
+    m.add_argument("--n-spectra", type=int, default=20_000)
+    m.add_argument("--seed", type=int, default=12345)
+    m.add_argument("--class-mix", default="balanced", choices=["balanced", "dr12"])
+    m.add_argument("--out", required=True, type=Path)
+    m.add_argument("--workers", type=int, default=None)
+    m.add_argument("--quiet", action="store_true")
+    m.set_defaults(func=_cmd_mock)
+    d = sub.add_parser("download", help="download DR12Q catalogs and spec-lite spectra from the SAS")
+    d.add_argument("--out", required=True, type=Path)
+    g = d.add_mutually_exclusive_group()
+    g.add_argument("--plates", type=int, nargs="+", help="only these plates")
+    g.add_argument("--max-spectra", type=int, help="only the first N rows of the cleaned catalog")
+    d.add_argument("--base-url", default=sas.SAS_URL)
+    d.add_argument("--workers", type=int, default=8, help="parallel downloads")
+    d.add_argument("--no-bal", action="store_true", help="skip the 545 MB quasar catalog with the BAL columns")
+    d.add_argument("--quiet", action="store_true")
+    d.set_defaults(func=_cmd_download)
+    r = sub.add_parser("preprocess", help="clean, crossmatch, rebin, standardise and split into one HDF5 file")
+    r.add_argument("--data", required=True, type=Path, help="a data home (mock or downloaded)")
+    r.add_argument("--out", required=True, type=Path)
+    r.add_argument("--nbins", type=int, default=443)
+    r.add_argument("--dloglam", type=float, default=1e-3)
+    r.add_argument("--unweighted", action="store_true", help="plain (thesis) instead of ivar-weighted standardisation")
+    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--workers", type=int, default=None)
+    r.add_argument("--quiet", action="store_true")
+    r.set_defaults(func=_cmd_preprocess)
+    nb = sub.add_parser("notebooks", help="run the numbered notebooks headless (papermill), outputs kept")
+    nb.add_argument("--only", nargs="+", help="notebook number prefixes, e.g. 01 03")
+    nb.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                    help="a parameter for every notebook run (JSON value or string)")
+    nb.add_argument("--out-dir", help="write executed notebooks here instead of in place")
+    nb.set_defaults(func=_cmd_notebooks)
+    a = p.parse_args(argv)
+    try:
+        return a.func(a)
+    except (OSError, ValueError) as err:
+        print(f"specml {a.cmd}: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

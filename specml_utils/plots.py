@@ -1,0 +1,151 @@
+"""Figures of the notebooks. Each function draws one figure; its docstring is the caption."""
+from __future__ import annotations
+
+import numpy as np
+import matplotlib.pyplot as plt
+
+from .classes import CLASS_NAMES
+from .lines import MARKED
+
+CLASS_COLORS = {"STAR": "tab:orange", "GALAXY": "tab:green", "QSO": "tab:blue", "QSO_BAL": "tab:purple"}
+
+
+def smooth(y, width: int = 5):
+    """Boxcar-smoothed copy of ``y`` (for display only)."""
+    if width <= 1:
+        return y
+    return np.convolve(y, np.ones(width) / width, mode="same")
+
+
+def plot_spectrum(ax, spectrum, z: float, cls: str, title: str = "", width: int = 5, color=None):
+    """Draw one spectrum (masked pixels hidden, boxcar-smoothed) with its class's lines marked at ``z``."""
+    good = spectrum.good()
+    flux = np.where(good, spectrum.flux, np.nan)
+    wave = spectrum.wave
+    ax.plot(wave, smooth(np.nan_to_num(flux), width), lw=0.6, color=color or CLASS_COLORS.get(cls, "k"))
+    lo, hi = np.nanpercentile(flux, [1, 99.5]) if np.isfinite(flux).any() else (0, 1)
+    pad = 0.15 * (hi - lo)
+    ax.set_ylim(lo - pad, hi + 2 * pad)
+    for name, rest in MARKED.get(cls, {}).items():
+        obs = rest * (1 + z)
+        if wave[0] < obs < wave[-1]:
+            ax.axvline(obs, color="0.5", lw=0.6, ls=":")
+            ax.text(obs, hi + 1.6 * pad, name, rotation=90, fontsize=7, ha="right", va="top", color="0.3")
+    ax.set_xlim(wave[0], wave[-1])
+    ax.set_ylabel("flux [1e-17 erg/s/cm²/Å]")
+    if title:
+        ax.set_title(title, fontsize=9, loc="left")
+
+
+def class_examples(spectra: dict, info: dict):
+    """One spectrum of each class with the lines of its class marked at its redshift (the thesis' Figure 4).
+
+    ``spectra`` maps class name to a Spectrum, ``info`` to (z, label text).
+    """
+    fig, axes = plt.subplots(len(spectra), 1, figsize=(10, 2.4 * len(spectra)), sharex=True)
+    for ax, (cls, s) in zip(np.atleast_1d(axes), spectra.items()):
+        z, text = info[cls]
+        plot_spectrum(ax, s, z, cls, f"{cls}  z = {z:.3f}  {text}")
+    np.atleast_1d(axes)[-1].set_xlabel("observed wavelength [Å]")
+    fig.tight_layout()
+    return fig
+
+
+def redshift_and_sn(z_by_class: dict, sn_by_class: dict):
+    """Left: visual-inspection redshift by class. Right: median S/N per pixel by class (log scale)."""
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.6))
+    for cls in CLASS_NAMES:
+        if cls in z_by_class and len(z_by_class[cls]):
+            zz = np.asarray(z_by_class[cls])
+            bins = np.linspace(-0.002, 0.002, 30) if cls == "STAR" else np.linspace(0, 5.5, 56)
+            if cls == "STAR":
+                continue  # stars sit at z ≈ 0: shown in the table, not the histogram
+            a.hist(zz, bins=bins, histtype="step", lw=1.5, label=cls, color=CLASS_COLORS[cls])
+        if cls in sn_by_class and len(sn_by_class[cls]):
+            s = np.clip(np.asarray(sn_by_class[cls]), 0.05, None)
+            b.hist(s, bins=np.logspace(-1.3, 2, 40), histtype="step", lw=1.5, label=cls, color=CLASS_COLORS[cls])
+    a.set_xlabel("redshift (Z_VI)")
+    a.set_ylabel("spectra")
+    a.legend(fontsize=8)
+    b.set_xscale("log")
+    b.set_xlabel("median S/N per pixel")
+    b.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def mock_vs_real(pairs: list):
+    """Mock (left) and real BOSS (right) spectra of the same class at similar redshift.
+
+    ``pairs`` is a list of (class, mock Spectrum, mock z, real Spectrum, real z).
+    """
+    fig, axes = plt.subplots(len(pairs), 2, figsize=(12, 2.4 * len(pairs)), squeeze=False)
+    for row, (cls, ms, mz, rs, rz) in zip(axes, pairs):
+        plot_spectrum(row[0], ms, mz, cls, f"mock {cls}  z = {mz:.3f}")
+        plot_spectrum(row[1], rs, rz, cls, f"real {cls} ({rs.source.split('/')[-1]})  z = {rz:.3f}", color="k")
+    for ax in axes[-1]:
+        ax.set_xlabel("observed wavelength [Å]")
+    fig.tight_layout()
+    return fig
+
+
+def sn_comparison(mock_sn, real_sn, label_real: str = "real BOSS/eBOSS"):
+    """Distribution of the median S/N per pixel of mock and real quasar spectra (normalised histograms)."""
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    bins = np.logspace(-1, 2, 30)
+    ax.hist(np.clip(mock_sn, 0.1, None), bins=bins, density=True, histtype="step", lw=1.8, label="mock")
+    ax.hist(np.clip(real_sn, 0.1, None), bins=bins, density=True, histtype="step", lw=1.8, color="k",
+            label=label_real)
+    ax.set_xscale("log")
+    ax.set_xlabel("median S/N per pixel")
+    ax.set_ylabel("density")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def before_after(native: list, loglam_grid, flux, x, labels, zs):
+    """Top: spectra on their native pixels (thin) and rebinned onto the grid (thick).
+    Bottom: the same after standardisation, the network's input."""
+    n = len(native)
+    fig, axes = plt.subplots(2, n, figsize=(3.4 * n, 5), squeeze=False)
+    wave = 10 ** np.asarray(loglam_grid)
+    for k in range(n):
+        s = native[k]
+        g = s.good()
+        axes[0, k].plot(s.wave[g], smooth(s.flux[g], 3), lw=0.4, color="0.6", label="native (Δlog λ = 1e-4)")
+        axes[0, k].plot(wave, flux[k], lw=1.0, color=CLASS_COLORS[labels[k]], label="rebinned")
+        axes[0, k].set_title(f"{labels[k]}  z = {zs[k]:.2f}", fontsize=9)
+        axes[1, k].plot(wave, x[k], lw=0.8, color=CLASS_COLORS[labels[k]])
+        axes[1, k].set_xlabel("wavelength [Å]")
+    axes[0, 0].set_ylabel("flux")
+    axes[1, 0].set_ylabel("standardised flux")
+    axes[0, 0].legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def split_balance(balance: dict):
+    """Spectra of each class in the train, validation and test splits."""
+    fig, ax = plt.subplots(figsize=(6.5, 3.4))
+    splits = list(balance)
+    width = 0.8 / len(CLASS_NAMES)
+    for k, cls in enumerate(CLASS_NAMES):
+        ax.bar(np.arange(len(splits)) + k * width, [balance[s][cls] for s in splits], width, label=cls,
+               color=CLASS_COLORS[cls])
+    ax.set_xticks(np.arange(len(splits)) + 0.4 - width / 2, splits)
+    ax.set_ylabel("spectra")
+    ax.legend(fontsize=8, ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+def dropped_rows(report: dict):
+    """Catalog rows dropped by the cleaning, by reason."""
+    reasons = {k: v for k, v in report.items() if k not in ("rows_in", "rows_out")}
+    fig, ax = plt.subplots(figsize=(6.5, 2.8))
+    ax.barh(list(reasons), list(reasons.values()), color="tab:red")
+    ax.invert_yaxis()
+    ax.set_xlabel("rows dropped")
+    fig.tight_layout()
+    return fig

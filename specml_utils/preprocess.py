@@ -1,0 +1,270 @@
+"""From spectra on their native pixels to one HDF5 dataset on a common log-λ grid.
+
+Steps: inverse-variance-weighted rebinning (vectorised over many spectra at once),
+per-spectrum standardisation, a stratified train/validation/test split by object, and one
+HDF5 file with inputs, labels, identifiers, the grid and provenance.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter, OrderedDict
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import h5py
+import numpy as np
+from astropy.table import Table
+
+from . import __version__
+from .atomic import atomic_path
+from .classes import CLASS_NAMES
+from .parallel import bounded_map
+from .spectra import Spectrum, SpectrumReadError, read_spec_lite
+
+SPLITS = ("train", "val", "test")
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A log10-λ grid of ``nbins`` bins of width ``dloglam`` starting at ``loglam_min``.
+
+    The default is QuasarNET's: from 3600 Å, Δlog10 λ = 1e-3, 443 bins (to 10,000 Å).
+    """
+
+    loglam_min: float = float(np.log10(3600.0))
+    dloglam: float = 1e-3
+    nbins: int = 443
+
+    @property
+    def centres(self) -> np.ndarray:
+        """log10 λ at the centre of each bin."""
+        return self.loglam_min + self.dloglam * (np.arange(self.nbins) + 0.5)
+
+    @property
+    def edges(self) -> np.ndarray:
+        return self.loglam_min + self.dloglam * np.arange(self.nbins + 1)
+
+    def bin_of(self, loglam) -> np.ndarray:
+        """Bin index of each log-wavelength (may fall outside 0..nbins-1)."""
+        return np.floor((np.asarray(loglam) - self.loglam_min) / self.dloglam).astype(np.int64)
+
+
+def rebin(spectra: list[Spectrum], grid: Grid = Grid()) -> tuple[np.ndarray, np.ndarray]:
+    """Inverse-variance-weighted rebinning of many spectra in one pass.
+
+    In each bin, flux = Σ ivar·flux / Σ ivar and ivar = Σ ivar over the native pixels that fall in
+    it; masked pixels (AND_MASK ≠ 0) and non-finite ones carry no weight. Bins without data hold
+    flux 0 and ivar 0. The ivar-weighted sum Σ ivar·flux is conserved.
+
+    Returns
+    -------
+    flux, ivar : ndarray, shape (len(spectra), grid.nbins), float32
+    """
+    n = len(spectra)
+    if n == 0:
+        return np.zeros((0, grid.nbins), np.float32), np.zeros((0, grid.nbins), np.float32)
+    idx, w, wf = [], [], []
+    for i, s in enumerate(spectra):
+        b = grid.bin_of(s.loglam)
+        ok = (b >= 0) & (b < grid.nbins) & s.good()
+        iv = s.ivar[ok].astype(np.float64)
+        idx.append(b[ok] + i * grid.nbins)
+        w.append(iv)
+        wf.append(iv * s.flux[ok])
+    idx = np.concatenate(idx)
+    size = n * grid.nbins
+    sum_w = np.bincount(idx, weights=np.concatenate(w), minlength=size).reshape(n, grid.nbins)
+    sum_wf = np.bincount(idx, weights=np.concatenate(wf), minlength=size).reshape(n, grid.nbins)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        flux = np.where(sum_w > 0, sum_wf / sum_w, 0.0)
+    return flux.astype(np.float32), sum_w.astype(np.float32)
+
+
+def standardize(flux: np.ndarray, ivar: np.ndarray, weighted: bool = True) -> np.ndarray:
+    """Per-spectrum standardisation z = (x − mean) / σ.
+
+    ``weighted=True`` uses the ivar-weighted mean and standard deviation (QuasarNET);
+    ``False`` the plain ones over bins with data (the thesis). Bins without data hold 0 before
+    the shift, as in QuasarNET. Rows with no data or zero spread come back as all zeros.
+    """
+    w = ivar if weighted else (ivar > 0).astype(np.float32)
+    sw = w.sum(axis=1, keepdims=True)
+    safe = np.where(sw > 0, sw, 1)
+    x = np.where(ivar > 0, flux, 0)
+    mean = (w * x).sum(axis=1, keepdims=True) / safe
+    sd = np.sqrt((w * (x - mean) ** 2).sum(axis=1, keepdims=True) / safe)
+    ok = (sw > 0) & (sd > 0)
+    return np.where(ok, (x - mean) / np.where(ok, sd, 1), 0).astype(np.float32)
+
+
+def skip_reason(flux_row_ivar: np.ndarray, min_bins: int) -> str | None:
+    """Why a rebinned spectrum is unusable, or None."""
+    nvalid = int((flux_row_ivar > 0).sum())
+    if nvalid == 0:
+        return "no valid pixel on the grid (ivar 0 everywhere or no overlap)"
+    if nvalid < min_bins:
+        return f"fewer than {min_bins} valid bins"
+    return None
+
+
+def stratified_split(labels, groups=None, fractions=(0.6, 0.2, 0.2), seed: int = 0) -> np.ndarray:
+    """Assign each row to train (0), validation (1) or test (2), stratified by label.
+
+    Rows sharing a group (the same THING_ID, i.e. repeat observations of one object) always land
+    in the same split, so no object is seen in training and tested again.
+    """
+    from sklearn.model_selection import train_test_split
+
+    labels = np.asarray(labels)
+    groups = np.arange(len(labels)) if groups is None else np.asarray(groups)
+    uniq, first = np.unique(groups, return_index=True)
+    glab = labels[first]
+    f_train, f_val, f_test = (f / sum(fractions) for f in fractions)
+    g_train, g_rest, _, y_rest = train_test_split(uniq, glab, test_size=f_val + f_test, stratify=glab,
+                                                  random_state=seed)
+    g_val, g_test = train_test_split(g_rest, test_size=f_test / (f_val + f_test), stratify=y_rest,
+                                     random_state=seed + 1)
+    split = np.full(len(labels), -1, np.int8)
+    for k, g in enumerate((g_train, g_val, g_test)):
+        split[np.isin(groups, g)] = k
+    return split
+
+
+@dataclass
+class PreprocessConfig:
+    """Parameters of :func:`build_dataset` (stored as provenance in the dataset)."""
+
+    loglam_min: float = float(np.log10(3600.0))
+    dloglam: float = 1e-3
+    nbins: int = 443
+    weighted: bool = True
+    min_bins: int = 50
+    fractions: tuple = (0.6, 0.2, 0.2)
+    seed: int = 0
+    chunk_size: int = 500
+    workers: int | None = None
+
+    @property
+    def grid(self) -> Grid:
+        return Grid(self.loglam_min, self.dloglam, self.nbins)
+
+
+def _rebin_files(task) -> dict:
+    """Worker: read a chunk of spec-lite files and rebin them; failures are returned, not raised."""
+    paths, grid = task
+    spectra, ok_idx, errors, sn = [], [], [], []
+    for i, p in enumerate(paths):
+        try:
+            s = read_spec_lite(p)
+        except SpectrumReadError as err:
+            errors.append((i, f"unreadable: {err.problem}"))
+            continue
+        g = s.good()
+        sn.append(float(np.median(s.flux[g] * np.sqrt(s.ivar[g]))) if g.any() else 0.0)
+        spectra.append(s)
+        ok_idx.append(i)
+    flux, ivar = rebin(spectra, grid)
+    return {"ok": np.array(ok_idx, int), "flux": flux, "ivar": ivar, "sn": np.array(sn, np.float32),
+            "errors": errors, "n": len(paths)}
+
+
+def build_dataset(matched: Table, out, cfg: PreprocessConfig = PreprocessConfig(), source: str = "mock",
+                  provenance: dict | None = None, progress: bool = True) -> dict:
+    """Read, rebin, standardise and split the matched spectra; write one HDF5 file.
+
+    Parameters
+    ----------
+    matched : Table
+        Output of :func:`specml_utils.catalog.crossmatch` after cleaning (needs PATH, LABEL,
+        Z_VI, Z_CONF_PERSON, THING_ID, PLATE, MJD, FIBERID; BAL_FLAG_VI and BI_CIV when joined).
+    out : path-like
+        The HDF5 file; written to a temporary name and renamed.
+
+    Returns
+    -------
+    dict
+        The report: counts in and out, skipped spectra by reason (with a few example files),
+        class balance per split, seconds and spectra per second.
+    """
+    t0 = time.perf_counter()
+    grid = cfg.grid
+    paths = [str(p) for p in matched["PATH"]]
+    chunks = [paths[s:s + cfg.chunk_size] for s in range(0, len(paths), cfg.chunk_size)]
+    results = bounded_map(_rebin_files, ((c, grid) for c in chunks), cfg.workers, total=len(paths),
+                          desc="preprocess", unit="spec", weight=lambda r: r["n"], progress=progress)
+    n_in = len(paths)
+    flux = np.zeros((n_in, grid.nbins), np.float32)
+    ivar = np.zeros((n_in, grid.nbins), np.float32)
+    sn = np.zeros(n_in, np.float32)
+    keep = np.zeros(n_in, bool)
+    reasons, examples = Counter(), {}
+    offset = 0
+    for r in results:
+        rows = offset + r["ok"]
+        flux[rows], ivar[rows], sn[rows] = r["flux"], r["ivar"], r["sn"]
+        keep[rows] = True
+        for i, why in r["errors"]:
+            reasons[why] += 1
+            examples.setdefault(why, []).append(paths[offset + i])
+        offset += r["n"]
+    for row in np.flatnonzero(keep):
+        why = skip_reason(ivar[row], cfg.min_bins)
+        if why:
+            keep[row] = False
+            reasons[why] += 1
+            examples.setdefault(why, []).append(paths[row])
+    sel = np.flatnonzero(keep)
+    t = matched[sel]
+    x = standardize(flux[sel], ivar[sel], cfg.weighted)
+    labels = np.asarray(t["LABEL"])
+    split = stratified_split(labels, np.asarray(t["THING_ID"]), cfg.fractions, cfg.seed)
+    bal = (np.asarray(t["BAL_FLAG_VI"]) if "BAL_FLAG_VI" in t.colnames
+           else (labels == CLASS_NAMES.index("QSO_BAL")).astype(np.int8))
+    report = OrderedDict(
+        spectra_in=n_in, spectra_out=int(sel.size),
+        skipped={k: int(v) for k, v in reasons.items()},
+        skipped_examples={k: v[:5] for k, v in examples.items()},
+        class_balance={s: {c: int(((split == k) & (labels == i)).sum()) for i, c in enumerate(CLASS_NAMES)}
+                       for k, s in enumerate(SPLITS)},
+    )
+    prov = {"config": asdict(cfg), "source": source, "specml_version": __version__,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **(provenance or {})}
+    with atomic_path(out, ".h5") as tmp:
+        with h5py.File(tmp, "w") as h:
+            h["X"] = x
+            h["flux"] = flux[sel]
+            h["ivar"] = ivar[sel]
+            h["loglam"] = grid.centres
+            h["label"] = labels.astype(np.int8)
+            h["class_names"] = np.array(CLASS_NAMES, dtype="S7")
+            h["z"] = np.asarray(t["Z_VI"], np.float32)
+            h["z_conf"] = np.asarray(t["Z_CONF_PERSON"], np.int8)
+            h["bal"] = np.asarray(bal, np.int8)
+            if "BI_CIV" in t.colnames:
+                h["bi_civ"] = np.asarray(t["BI_CIV"], np.float32)
+            for c in ("THING_ID", "PLATE", "MJD", "FIBERID"):
+                h[c.lower()] = np.asarray(t[c], np.int64)
+            h["sn"] = sn[sel]
+            h["split"] = split
+            h.attrs["provenance"] = json.dumps(prov)
+            h.attrs["report"] = json.dumps(report)
+    elapsed = time.perf_counter() - t0
+    report["seconds"] = round(elapsed, 2)
+    report["spectra_per_s"] = round(n_in / elapsed, 1) if elapsed > 0 else None
+    return report
+
+
+def load_dataset(path, split: str | None = None) -> dict:
+    """Read a dataset written by :func:`build_dataset` (optionally one split) into a dict of arrays."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: dataset not found (run notebook 03 or `specml preprocess`)")
+    with h5py.File(path, "r") as h:
+        sel = slice(None) if split is None else np.flatnonzero(h["split"][:] == SPLITS.index(split))
+        out = {k: h[k][sel] if h[k].shape and h[k].shape[0] == h["label"].shape[0] else h[k][()]
+               for k in h.keys()}
+        out["class_names"] = [c.decode() for c in h["class_names"][()]]
+        out["provenance"] = json.loads(h.attrs["provenance"])
+        out["report"] = json.loads(h.attrs["report"])
+    return out

@@ -1,0 +1,51 @@
+"""What each notebook leaves behind: metrics JSON, figures, and the versions it ran with."""
+from __future__ import annotations
+
+import json
+import platform
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from . import paths
+from .atomic import atomic_path, atomic_write_bytes
+
+
+def _plain(obj):
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    return obj
+
+
+def write_metrics(name: str, metrics: dict, folder=None) -> Path:
+    """Write ``metrics`` as ``figures/metrics/NAME.json`` (atomically) and return the path."""
+    path = Path(folder or paths.METRICS) / f"{name}.json"
+    atomic_write_bytes(path, (json.dumps(_plain(metrics), indent=1, sort_keys=False) + "\n").encode())
+    return path
+
+
+def save_figure(fig, name: str, folder=None) -> Path:
+    """Save a figure as ``figures/NAME.png`` (atomically) and return the path."""
+    path = Path(folder or paths.FIGURES) / f"{name}.png"
+    with atomic_path(path, ".png") as tmp:
+        fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png")
+    return path
+
+
+def versions() -> dict:
+    """Versions of Python and the packages the results depend on."""
+    out = {"python": platform.python_version(), "machine": platform.machine()}
+    for pkg in ("specml", "numpy", "astropy", "scikit-learn", "keras", "tensorflow-cpu", "tensorflow",
+                "h5py", "matplotlib"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
