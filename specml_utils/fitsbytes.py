@@ -43,9 +43,25 @@ def _parse_header(buf: bytes | memoryview, start: int) -> tuple[dict, int]:
             if key == "END":
                 return cards, pos
             if card[8:10] == b"= ":
-                value = card[10:].split(b"/", 1)[0].strip() if not card[10:].lstrip().startswith(b"'") \
-                    else card[10:].strip()
-                cards[key] = value.decode("ascii", "replace")
+                cards[key] = _card_value_text(card[10:].decode("ascii", "replace"))
+
+
+def _card_value_text(raw: str) -> str:
+    """The value part of a card, comment removed; strings keep their quotes ('' unescaped)."""
+    text = raw.lstrip()
+    if not text.startswith("'"):
+        return text.split("/", 1)[0].strip()
+    out, i = [], 1
+    while i < len(text):
+        if text[i] == "'":
+            if text[i + 1:i + 2] == "'":
+                out.append("'")
+                i += 2
+                continue
+            break
+        out.append(text[i])
+        i += 1
+    return "'" + "".join(out) + "'"
 
 
 def _int(cards: dict, key: str) -> int:

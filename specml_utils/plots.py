@@ -10,11 +10,17 @@ from .lines import MARKED
 CLASS_COLORS = {"STAR": "tab:orange", "GALAXY": "tab:green", "QSO": "tab:blue", "QSO_BAL": "tab:purple"}
 
 
-def smooth(y, width: int = 5):
-    """Boxcar-smoothed copy of ``y`` (for display only)."""
+def smooth(y, width: int = 5, good=None):
+    """Boxcar-smoothed copy of ``y`` for display; pixels not ``good`` are left out (NaN where none is)."""
+    y = np.asarray(y, float)
+    good = np.isfinite(y) if good is None else (good & np.isfinite(y))
     if width <= 1:
-        return y
-    return np.convolve(y, np.ones(width) / width, mode="same")
+        return np.where(good, y, np.nan)
+    k = np.ones(width)
+    num = np.convolve(np.where(good, y, 0.0), k, mode="same")
+    den = np.convolve(good.astype(float), k, mode="same")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / den, np.nan)
 
 
 def plot_spectrum(ax, spectrum, z: float, cls: str, title: str = "", width: int = 5, color=None):
@@ -22,7 +28,7 @@ def plot_spectrum(ax, spectrum, z: float, cls: str, title: str = "", width: int 
     good = spectrum.good()
     flux = np.where(good, spectrum.flux, np.nan)
     wave = spectrum.wave
-    ax.plot(wave, smooth(np.nan_to_num(flux), width), lw=0.6, color=color or CLASS_COLORS.get(cls, "k"))
+    ax.plot(wave, smooth(spectrum.flux, width, good), lw=0.6, color=color or CLASS_COLORS.get(cls, "k"))
     lo, hi = np.nanpercentile(flux, [1, 99.5]) if np.isfinite(flux).any() else (0, 1)
     pad = 0.15 * (hi - lo)
     ax.set_ylim(lo - pad, hi + 2 * pad)
@@ -113,7 +119,7 @@ def before_after(native: list, loglam_grid, flux, x, labels, zs):
     for k in range(n):
         s = native[k]
         g = s.good()
-        axes[0, k].plot(s.wave[g], smooth(s.flux[g], 3), lw=0.4, color="0.6", label="native (Δlog λ = 1e-4)")
+        axes[0, k].plot(s.wave, smooth(s.flux, 3, g), lw=0.4, color="0.6", label="native (Δlog λ = 1e-4)")
         axes[0, k].plot(wave, flux[k], lw=1.0, color=CLASS_COLORS[labels[k]], label="rebinned")
         axes[0, k].set_title(f"{labels[k]}  z = {zs[k]:.2f}", fontsize=9)
         axes[1, k].plot(wave, x[k], lw=0.8, color=CLASS_COLORS[labels[k]])

@@ -226,15 +226,16 @@ def read_desi_coadd(path, arms=("B", "R", "Z")) -> list[Spectrum]:
     """Read a DESI coadd: the arms' pixels of each target, concatenated.
 
     Arms overlap in wavelength; keeping every pixel lets the inverse-variance-weighted
-    rebinning combine the overlaps correctly. The mask is ``{ARM}_MASK`` when present.
+    rebinning combine the overlaps correctly. The mask is ``{ARM}_MASK`` when present;
+    TARGETID comes from the FIBERMAP HDU, or is the row number when the file has none.
     """
     path = Path(path)
     try:
         with fits.open(path, memmap=False) as hdul:
             names = {h.name for h in hdul}
-            if "FIBERMAP" not in names:
-                raise SpectrumReadError(path, "no FIBERMAP HDU (is this a DESI coadd?)")
-            targetid = np.asarray(hdul["FIBERMAP"].data["TARGETID"])
+            if not any(f"{arm}_FLUX" in names for arm in arms):
+                raise SpectrumReadError(path, "no B_FLUX/R_FLUX/Z_FLUX HDU (is this a DESI coadd?)")
+            targetid = (np.asarray(hdul["FIBERMAP"].data["TARGETID"]) if "FIBERMAP" in names else None)
             parts = []
             for arm in arms:
                 need = [f"{arm}_WAVELENGTH", f"{arm}_FLUX", f"{arm}_IVAR"]
@@ -252,6 +253,8 @@ def read_desi_coadd(path, arms=("B", "R", "Z")) -> list[Spectrum]:
     except (OSError, ValueError, TypeError, KeyError) as err:
         raise SpectrumReadError(path, f"corrupt or truncated FITS file ({err})") from err
     loglam = np.log10(np.concatenate([p[0] for p in parts]))
+    if targetid is None:  # files without a FIBERMAP: number the spectra by row
+        targetid = np.arange(parts[0][1].shape[0])
     out = []
     for i, tid in enumerate(targetid):
         flux, ivar, nbad = _clean(np.concatenate([p[1][i] for p in parts]),
@@ -275,7 +278,7 @@ def read_any(path) -> list[Spectrum]:
             ncols = hdul[1].columns.names if len(hdul) > 1 and isinstance(hdul[1], fits.BinTableHDU) else []
     except (OSError, ValueError) as err:
         raise SpectrumReadError(path, f"corrupt or truncated FITS file ({err})") from err
-    if "FIBERMAP" in names:
+    if "FIBERMAP" in names or "B_FLUX" in names:
         return read_desi_coadd(path)
     if "LOGLAM" in ncols:
         return [read_spec_lite(path, fast=False)]

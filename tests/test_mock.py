@@ -1,0 +1,138 @@
+import numpy as np
+import pytest
+from astropy.table import Table
+
+from specml_utils import sas
+from specml_utils.catalog import REQUIRED_COLUMNS
+from specml_utils.lines import C_KMS
+from specml_utils.mock import MockConfig, generate_survey, noise, physics
+from specml_utils.mock.survey import DLOGLAM, LOGLAM0, NPIX_MASTER, plan_catalog
+from specml_utils.spectra import read_spec_lite
+
+LAM = 10 ** (LOGLAM0 + DLOGLAM * np.arange(NPIX_MASTER))
+
+
+def test_catalog_has_superset_columns_and_sas_layout(small_mock):
+    home, summary = small_mock
+    cat = Table.read(home / sas.SUPERSET_RELPATH)
+    for col in (*REQUIRED_COLUMNS, "SDSS_NAME", "RA", "DEC", "Z_PIPE", "ZWARNING", "PSFMAG"):
+        assert col in cat.colnames
+    assert set(np.unique(cat["CLASS_PERSON"])) <= {0, 1, 3, 4, 30}
+    assert (cat["Z_CONF_PERSON"] < 3).any() and (cat["CLASS_PERSON"] == 0).any()
+    q = Table.read(home / sas.DR12Q_RELPATH)
+    assert {"BAL_FLAG_VI", "BI_CIV"} <= set(q.colnames)
+    bal = q["BAL_FLAG_VI"] == 1
+    assert (q["BI_CIV"][bal] > 0).mean() > 0.8 and (q["BI_CIV"][~bal] == 0).all()
+    row = cat[0]
+    path = home / sas.spectrum_relpath(row["PLATE"], row["MJD"], row["FIBERID"])
+    assert path.exists() or summary["n_files"] < summary["n_rows"]
+    assert summary["n_files"] == len(list(home.rglob("spec-*.fits")))
+
+
+def test_spec_lite_hdus_match_the_real_format(small_mock, real_files):
+    from astropy.io import fits
+
+    mock = sorted(small_mock[0].rglob("spec-*.fits"))[0]
+    with fits.open(mock) as m, fits.open(real_files[0]) as r:
+        assert m[1].columns.names == r[1].columns.names
+        assert [c.format for c in m[1].columns] == [c.format for c in r[1].columns]
+        for col in ("CLASS", "Z", "PLATE", "MJD", "FIBERID", "ZWARNING", "THING_ID"):
+            assert col in m[2].columns.names and col in r[2].columns.names
+
+
+def test_deterministic_and_independent_of_workers(tmp_path):
+    a = generate_survey(MockConfig(n_spectra=60, seed=3, workers=1, chunk_size=20), tmp_path / "a", progress=False)
+    b = generate_survey(MockConfig(n_spectra=60, seed=3, workers=2, chunk_size=20), tmp_path / "b", progress=False)
+    fa = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*.fits"))
+    fb = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*.fits"))
+    assert fa == fb and a["n_files"] == b["n_files"]
+    for rel in fa:
+        assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
+
+
+def test_class_mix():
+    plan = plan_catalog(MockConfig(n_spectra=4000, class_mix="dr12"))
+    frac = {c: np.mean(plan["CLASS_TRUE"] == c) for c in ("STAR", "GALAXY", "QSO", "QSO_BAL")}
+    assert frac["QSO"] == pytest.approx(0.512, abs=0.03) and frac["GALAXY"] == pytest.approx(0.039, abs=0.015)
+    plan = plan_catalog(MockConfig(n_spectra=4000))
+    assert all(abs(np.mean(plan["CLASS_TRUE"] == c) - 0.25) < 0.03 for c in ("STAR", "GALAXY", "QSO", "QSO_BAL"))
+    with pytest.raises(ValueError, match="unknown classes"):
+        MockConfig(class_mix={"PULSAR": 1.0}).mix()
+
+
+def test_qso_redshifts_like_dr12q():
+    z = physics.qso_redshifts(np.random.default_rng(0), 20000)
+    assert 2.2 < np.median(z) < 2.8
+    assert 0.6 < np.mean((z > 2) & (z < 3.5)) < 0.9
+    assert z.min() < 0.6 and z.max() > 4.8
+
+
+def test_galaxy_emission_line_lands_in_the_right_pixel():
+    """Hα of a star-forming galaxy at z = 0.3 peaks in the pixel of 6564.61 × 1.3 Å."""
+    rng = np.random.default_rng(1)
+    z = 0.3
+    flux, _ = physics.galaxy_rest_flux(rng, (LAM / (1 + z))[None, :], np.array([False]))
+    expected = np.argmin(np.abs(np.log10(LAM) - np.log10(6564.61 * (1 + z))))
+    window = slice(expected - 40, expected + 40)
+    assert np.argmax(flux[0, window]) + window.start == pytest.approx(expected, abs=1)
+
+
+def test_lya_forest_mean_transmission_follows_tau_eff():
+    """Mean forest transmission at z_abs ≈ 3 is exp(−0.0018 (1+z)^3.92) within a few per cent."""
+    rng = np.random.default_rng(2)
+    lam_obs = np.broadcast_to(LAM, (400, LAM.size))
+    lam_rest = lam_obs / 4.3  # a z = 3.3 quasar: z_abs = 3 falls between its Lyβ and Lyα
+    trans = physics.lya_forest(rng, lam_obs, lam_rest)
+    z_abs = LAM / 1215.67 - 1
+    band = (np.abs(z_abs - 3.0) < 0.05) & (LAM / 4.3 > 1025.72)  # Lyα forest only, above Lyβ
+    expected = np.exp(-0.0018 * 4.0 ** 3.92)
+    assert trans[:, band].mean() == pytest.approx(expected, rel=0.05)
+    assert trans[:, LAM / 4.3 > 1216].min() == 1.0  # no absorption redward of Lyα
+
+
+def test_bal_troughs_lie_blueward_of_civ():
+    rng = np.random.default_rng(3)
+    z = 2.5
+    lam_rest = (LAM / (1 + z))[None, :].repeat(50, axis=0)
+    flux, par = physics.qso_rest_flux(rng, lam_rest, bal=True)
+    plain, _ = physics.qso_rest_flux(np.random.default_rng(3), lam_rest, bal=False)
+    assert (par["bi_civ"] > 0).mean() > 0.8
+    v = C_KMS * (1549.06 - lam_rest[0]) / 1549.06
+    trough = (v > 5000) & (v < 15000)
+    red = (lam_rest[0] > 1600) & (lam_rest[0] < 1800)
+    # depth blueward of CIV relative to the red side exceeds that of non-BAL quasars
+    assert np.median(flux[:, trough].min(1) / flux[:, red].mean(1)) < np.median(
+        plain[:, trough].min(1) / plain[:, red].mean(1))
+
+
+def test_noise_matches_calibration():
+    """The mock's ivar follows var = a(λ)·d·(sky + object), with a(λ) measured on real spectra."""
+    rng = np.random.default_rng(4)
+    model = np.full((200, NPIX_MASTER), 2.0)
+    obs = noise.observe(rng, model, LOGLAM0)
+    ratio = (1 / obs["ivar"]) / (obs["sky"] + 2.0)
+    good = obs["and_mask"] == 0
+    cal = noise.calibration()["variance"]
+    for w, a in zip(cal["wave"][4:-4:4], cal["per_flux"][4:-4:4]):
+        k = np.argmin(np.abs(LAM - w))
+        assert np.median(ratio[:, k][good[:, k]]) == pytest.approx(a, rel=0.1)
+    # the flux scatter is what the ivar says it is
+    pull = (obs["flux"] - model) * np.sqrt(obs["ivar"])
+    assert np.std(pull[good]) == pytest.approx(1.0, abs=0.02)
+    assert 0.02 < np.mean(obs["and_mask"] & (1 << noise.BIT_BRIGHTSKY) > 0) < 0.1
+
+
+def test_mock_sky_level_like_real(small_mock, real_files):
+    """Median SKY of mock and real spectra agree within 30 %."""
+    from astropy.io import fits
+
+    real = np.median([np.median(fits.getdata(f, 1)["SKY"]) for f in real_files[:40]])
+    mock = np.median([np.median(fits.getdata(f, 1)["SKY"]) for f in sorted(small_mock[0].rglob("spec-*.fits"))[:40]])
+    assert mock == pytest.approx(real, rel=0.3)
+
+
+def test_written_files_read_back(small_mock):
+    f = sorted(small_mock[0].rglob("spec-*.fits"))[5]
+    s = read_spec_lite(f, meta=True)
+    assert s.meta["CLASS"] in ("STAR", "GALAXY", "QSO")
+    assert np.allclose(np.diff(s.loglam), 1e-4, atol=2e-6)

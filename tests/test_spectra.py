@@ -1,0 +1,82 @@
+import numpy as np
+import pytest
+from astropy.io import fits
+
+from specml_utils.spectra import (COADD_DTYPE, SpectrumReadError, read_any, read_desi_coadd, read_spec_lite,
+                                  read_spplate, spec_lite_bytes)
+
+
+def test_real_spec_lite_identifiers_and_wavelengths(real_files):
+    s = read_spec_lite(real_files[0], meta=True)
+    assert set(s.ident) == {"plate", "mjd", "fiberid"}
+    assert s.meta["CLASS"] in ("QSO", "GALAXY", "STAR")
+    # BOSS pixels: Δlog10 λ = 1e-4, 3550–10400 Å
+    assert np.allclose(np.diff(s.loglam), 1e-4, atol=2e-6)
+    assert 3500 < s.wave[0] < 3700 and 10_000 < s.wave[-1] < 10_500
+    assert s.flux.dtype == np.float32 and len(s.flux) == len(s.ivar) == len(s.and_mask)
+
+
+def test_desi_coadd_reader(shared):
+    path = shared / "quasarnet" / "test_coadd.fits"
+    if not path.exists():
+        pytest.skip("no DESI coadd")
+    spectra = read_desi_coadd(path)
+    assert len(spectra) == 25
+    s = spectra[0]
+    assert "targetid" in s.ident
+    assert 3500 < s.wave.min() < 3700 and 9700 < s.wave.max() < 10_000
+    assert len(read_any(path)) == 25
+
+
+def _spplate(path, nfiber=3, npix=50):
+    flux = np.arange(nfiber * npix, dtype=np.float32).reshape(nfiber, npix)
+    h = fits.PrimaryHDU(flux)
+    h.header["COEFF0"], h.header["COEFF1"], h.header["PLATEID"], h.header["MJD"] = 3.6, 1e-4, 1234, 56789
+    fits.HDUList([h, fits.ImageHDU(np.ones_like(flux)), fits.ImageHDU(np.zeros(flux.shape, np.int32))]).writeto(path)
+
+
+def test_spplate_reader(tmp_path):
+    path = tmp_path / "spPlate-1234-56789.fits"
+    _spplate(path)
+    spectra = read_spplate(path)
+    assert len(spectra) == 3
+    assert spectra[1].ident == {"plate": 1234, "mjd": 56789, "fiberid": 2}
+    assert spectra[1].flux[0] == 50 and np.isclose(spectra[1].loglam[1], 3.6001)
+    assert len(read_any(path)) == 3
+    with pytest.raises(SpectrumReadError, match="fiber 9"):
+        read_spplate(path, fibers=[9])
+
+
+def test_spplate_without_wavelength_solution(tmp_path):
+    path = tmp_path / "spPlate-1-2.fits"
+    fits.HDUList([fits.PrimaryHDU(np.ones((2, 5), np.float32)), fits.ImageHDU(np.ones((2, 5))),
+                  fits.ImageHDU(np.zeros((2, 5), np.int32))]).writeto(path)
+    with pytest.raises(SpectrumReadError, match="COEFF0"):
+        read_spplate(path)
+
+
+def _write(path, flux, ivar):
+    coadd = np.zeros(len(flux), COADD_DTYPE)
+    coadd["FLUX"], coadd["IVAR"] = flux, ivar
+    coadd["LOGLAM"] = 3.56 + 1e-4 * np.arange(len(flux))
+    spall = np.zeros(1, dtype=[("CLASS", "S6")])
+    path.write_bytes(spec_lite_bytes([("PLATEID", 1)], coadd, spall))
+
+
+def test_nonfinite_flux_gets_zero_weight_and_is_counted(tmp_path):
+    flux = np.ones(100, np.float32)
+    flux[[3, 7]] = [np.nan, np.inf]
+    path = tmp_path / "spec-0001-55555-0001.fits"
+    _write(path, flux, np.ones(100))
+    for fast in (True, False):
+        s = read_spec_lite(path, fast=fast)
+        assert s.meta["n_nonfinite"] == 2
+        assert s.ivar[3] == 0 and s.ivar[7] == 0 and np.isfinite(s.flux).all()
+        assert s.good().sum() == 98
+
+
+def test_unrecognised_format(tmp_path):
+    path = tmp_path / "whatever.fits"
+    fits.PrimaryHDU(np.zeros(3)).writeto(path)
+    with pytest.raises(SpectrumReadError, match="unrecognised format"):
+        read_any(path)
