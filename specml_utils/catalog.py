@@ -56,7 +56,9 @@ def read_table(path, required, optional=(), hint: str = "") -> Table:
                 raise CatalogError(f"{path}: missing column(s) {', '.join(missing)}")
             keep = list(dict.fromkeys([*required, *(c for c in optional if c in names)]))
             data = hdul[1].data
-            t = Table({c: np.array(data[c]) for c in keep})
+            # native byte order: pandas and friends refuse FITS's big-endian arrays
+            t = Table({c: np.array(data[c]).astype(np.array(data[c]).dtype.newbyteorder("="))
+                       for c in keep})
     except CatalogError:
         raise
     except (OSError, ValueError, TypeError) as err:

@@ -57,10 +57,15 @@ def _cmd_notebooks(a) -> int:
             params[key] = json.loads(value)
         except json.JSONDecodeError:
             params[key] = value
+    declared = {name: notebooks.declared_parameters(name) for name in names}
+    unused = set(params) - set().union(*declared.values()) if names else set()
+    if unused:
+        raise ValueError(f"no notebook declares parameter(s) {sorted(unused)}")
     total = 0.0
     for name in names:
         out = Path(a.out_dir) / f"{name}.ipynb" if a.out_dir else None
-        seconds = notebooks.run(name, params, out)
+        # each parameter goes to the notebooks that declare it
+        seconds = notebooks.run(name, {k: v for k, v in params.items() if k in declared[name]}, out)
         total += seconds
         print(f"{name}: {seconds:.1f} s", flush=True)
     print(f"all notebooks: {total:.1f} s")

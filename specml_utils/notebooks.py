@@ -28,12 +28,17 @@ def strip_run_metadata(path) -> None:
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
 
 
-def check_parameters(name: str, params: dict) -> None:
-    """Refuse parameter names the notebook does not declare (papermill would only warn)."""
+def declared_parameters(name: str) -> set:
+    """Names assigned in the notebook's ``parameters`` cell."""
     import papermill as pm
 
-    declared = pm.inspect_notebook(str(paths.NOTEBOOKS / f"{name}.ipynb"))
-    unknown = set(params) - set(declared)
+    return set(pm.inspect_notebook(str(paths.NOTEBOOKS / f"{name}.ipynb")))
+
+
+def check_parameters(name: str, params: dict) -> None:
+    """Refuse parameter names the notebook does not declare (papermill would only warn)."""
+    declared = declared_parameters(name)
+    unknown = set(params) - declared
     if unknown:
         raise ValueError(f"{name}: unknown parameter(s) {sorted(unknown)}; it declares {sorted(declared)}")
 

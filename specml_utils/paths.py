@@ -18,10 +18,10 @@ MOCK = DATA / "mock"
 SDSS = DATA / "sdss"
 #: preprocessed datasets (HDF5)
 PROCESSED = DATA / "processed"
-#: figures written by the notebooks
-FIGURES = ROOT / "figures"
+#: figures written by the notebooks; override with ``SPECML_FIGURES`` (tests do, to keep the committed ones)
+FIGURES = Path(os.environ.get("SPECML_FIGURES", ROOT / "figures"))
 #: metrics JSON files written by the notebooks
-METRICS = ROOT / "figures" / "metrics"
+METRICS = FIGURES / "metrics"
 #: the executed notebooks
 NOTEBOOKS = ROOT / "notebooks"
 

@@ -1,0 +1,102 @@
+"""Benchmarks of the data steps: mock generation and preprocessing (spectra/s, peak memory).
+
+    python benchmarks/bench_data.py [--n-mock 100000] [--n-preprocess 20000]
+
+Mock generation runs in a child process so its peak resident memory (parent plus workers)
+is measured on its own; preprocessing is measured beside two references on the same files:
+a full astropy open per file (the usual way) and reading the bytes (the I/O limit).
+Results are written to benchmarks/results.json with the machine they ran on.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def bench_mock(n: int, out: Path) -> dict:
+    # the child reports its own peak RSS and that of its largest worker (Linux: ru_maxrss in KiB)
+    code = ("import json, resource; from specml_utils.mock import MockConfig, generate_survey; "
+            f"s = generate_survey(MockConfig(n_spectra={n}, seed=1), {str(out)!r}, progress=False); "
+            "r = lambda w: resource.getrusage(w).ru_maxrss / 1024; "
+            "print(json.dumps({'seconds': s['seconds'], 'spectra_per_s': s['spectra_per_s'], "
+            "'main_mb': r(resource.RUSAGE_SELF), 'worker_mb': r(resource.RUSAGE_CHILDREN)}))")
+    t = time.perf_counter()
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    wall = time.perf_counter() - t
+    out_json = json.loads(res.stdout.strip().splitlines()[-1])
+    return {"n_spectra": n, "wall_s": round(wall, 1), "spectra_per_s": round(n / wall, 1),
+            "peak_rss_mb_main": round(out_json["main_mb"], 1),
+            "peak_rss_mb_per_worker": round(out_json["worker_mb"], 1)}
+
+
+def bench_preprocess(home: Path, n: int) -> dict:
+    import numpy as np
+    from astropy.io import fits
+
+    from specml_utils import catalog, sources
+    from specml_utils.preprocess import PreprocessConfig, build_dataset
+
+    clean, _ = catalog.clean(sources.load_catalog(home))
+    matched, _ = catalog.crossmatch(clean, home)
+    matched = matched[:n]
+    paths = list(matched["PATH"])
+    # I/O limit: the bytes of every file (from the page cache after the first pass)
+    for p in paths:
+        Path(p).read_bytes()
+    t = time.perf_counter()
+    for p in paths:
+        Path(p).read_bytes()
+    io_rate = len(paths) / (time.perf_counter() - t)
+    # the usual way: astropy opens each file and reads its COADD table (one core), on a sample
+    sample = paths[: min(2000, len(paths))]
+    t = time.perf_counter()
+    for p in sample:
+        with fits.open(p) as h:
+            np.array(h[1].data["FLUX"])
+    astropy_rate = len(sample) / (time.perf_counter() - t)
+    out = {}
+    for workers in (1, 2):
+        with tempfile.TemporaryDirectory() as tmp:
+            rep = build_dataset(matched, Path(tmp) / "ds.h5", PreprocessConfig(workers=workers), progress=False)
+        out[f"project_{workers}_workers_spectra_per_s"] = rep["spectra_per_s"]
+    return {"n_spectra": len(paths), **out, "astropy_open_1_core_spectra_per_s": round(astropy_rate, 1),
+            "read_bytes_1_core_files_per_s": round(io_rate, 1)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n-mock", type=int, default=100_000)
+    ap.add_argument("--n-preprocess", type=int, default=20_000)
+    ap.add_argument("--keep", type=Path, help="keep the generated mock here")
+    a = ap.parse_args()
+    results = {"machine": {"cores": os.cpu_count(), "python": platform.python_version(),
+                           "processor": platform.processor() or platform.machine()},
+               "date": time.strftime("%Y-%m-%d")}
+    with tempfile.TemporaryDirectory() as tmp:
+        home = a.keep or Path(tmp) / "mock"
+        # a tenth of the size first: peak memory should not grow with the number of spectra
+        results["mock_small"] = bench_mock(a.n_mock // 10, Path(tmp) / "small")
+        print("mock (1/10):", json.dumps(results["mock_small"]), flush=True)
+        results["mock"] = bench_mock(a.n_mock, home)
+        print("mock:", json.dumps(results["mock"]), flush=True)
+        results["preprocess"] = bench_preprocess(home, a.n_preprocess)
+        print("preprocess:", json.dumps(results["preprocess"]), flush=True)
+    dest = ROOT / "benchmarks" / "results.json"
+    old = json.loads(dest.read_text()) if dest.exists() else {}
+    old.update(results)
+    dest.write_text(json.dumps(old, indent=1) + "\n")
+    print(f"wrote {dest}")
+
+
+if __name__ == "__main__":
+    main()
