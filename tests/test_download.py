@@ -1,5 +1,4 @@
 """The downloader against a real loopback HTTP server that serves SAS-layout files and injects faults."""
-import numpy as np
 import pytest
 
 from specml_utils import catalog, sas, sources

@@ -1,6 +1,5 @@
 """Notebooks 01–03 run headless through papermill with small parameters and write their outputs."""
 import json
-import os
 
 import pytest
 

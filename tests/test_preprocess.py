@@ -1,10 +1,9 @@
-import json
 
 import h5py
 import numpy as np
 import pytest
 
-from specml_utils import catalog, sas, sources
+from specml_utils import catalog, sources
 from specml_utils.atomic import atomic_path
 from specml_utils.preprocess import (Grid, PreprocessConfig, build_dataset, load_dataset, rebin, standardize,
                                      stratified_split)
