@@ -57,8 +57,8 @@ def read_table(path, required, optional=(), hint: str = "") -> Table:
             keep = list(dict.fromkeys([*required, *(c for c in optional if c in names)]))
             data = hdul[1].data
             # native byte order: pandas and friends refuse FITS's big-endian arrays
-            t = Table({c: np.array(data[c]).astype(np.array(data[c]).dtype.newbyteorder("="))
-                       for c in keep})
+            cols = {c: np.array(data[c]) for c in keep}
+            t = Table({c: a.astype(a.dtype.newbyteorder("=")) for c, a in cols.items()})
     except CatalogError:
         raise
     except (OSError, ValueError, TypeError) as err:

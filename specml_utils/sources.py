@@ -26,7 +26,7 @@ def ensure_mock(n_spectra: int = 20_000, seed: int = 12345, class_mix: str = "ba
     manifest = home / "mock_manifest.json"
     if manifest.exists():
         old = json.loads(manifest.read_text())["config"]
-        same = all(old.get(k) == v for k, v in cfg.__dict__.items() if k not in ("workers", "extra"))
+        same = all(old.get(k) == v for k, v in cfg.__dict__.items() if k != "workers")
         if same:
             return home
     generate_survey(cfg, home, progress=progress)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -75,7 +75,6 @@ class MockConfig:
     chunk_size: int = 250
     workers: int | None = None
     run2d: str = sas.RUN2D
-    extra: dict = field(default_factory=dict)
 
     def mix(self) -> dict:
         mix = CLASS_MIXES[self.class_mix] if isinstance(self.class_mix, str) else dict(self.class_mix)
