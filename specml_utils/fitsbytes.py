@@ -153,9 +153,8 @@ def card_value(cards: dict, key: str, default=None):
 
 
 # --------------------------------------------------------------------------- writing
-@functools.lru_cache(maxsize=64)
-def _table_header_bytes(descr: str, nrows: int, extname: str) -> bytes:
-    dtype = np.dtype(eval(descr))  # descr is our own repr of a dtype; never user input
+@functools.lru_cache(maxsize=256)
+def _table_header_bytes(dtype: np.dtype, nrows: int, extname: str) -> bytes:
     hdu = fits.BinTableHDU(np.zeros(nrows, dtype=dtype), name=extname or None)
     return hdu.header.tostring().encode("ascii")
 
@@ -163,7 +162,7 @@ def _table_header_bytes(descr: str, nrows: int, extname: str) -> bytes:
 def table_bytes(data: np.ndarray, extname: str = "") -> bytes:
     """One BINTABLE HDU (header and padded data) as bytes."""
     be = np.ascontiguousarray(data.astype(_big_endian(data.dtype)))
-    header = _table_header_bytes(repr(be.dtype.descr), len(be), extname)
+    header = _table_header_bytes(be.dtype, len(be), extname)
     raw = be.tobytes()
     return header + raw + b"\0" * (-len(raw) % BLOCK)
 
