@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -21,6 +19,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from common import machine, merge_results  # noqa: E402
 
 
 def bench_mock(n: int, out: Path) -> dict:
@@ -79,9 +80,7 @@ def main() -> None:
     ap.add_argument("--n-preprocess", type=int, default=20_000)
     ap.add_argument("--keep", type=Path, help="keep the generated mock here")
     a = ap.parse_args()
-    results = {"machine": {"cores": os.cpu_count(), "python": platform.python_version(),
-                           "processor": platform.processor() or platform.machine()},
-               "date": time.strftime("%Y-%m-%d")}
+    results = {"machine": machine()}
     with tempfile.TemporaryDirectory() as tmp:
         home = a.keep or Path(tmp) / "mock"
         # a tenth of the size first: peak memory should not grow with the number of spectra
@@ -91,11 +90,7 @@ def main() -> None:
         print("mock:", json.dumps(results["mock"]), flush=True)
         results["preprocess"] = bench_preprocess(home, a.n_preprocess)
         print("preprocess:", json.dumps(results["preprocess"]), flush=True)
-    dest = ROOT / "benchmarks" / "results.json"
-    old = json.loads(dest.read_text()) if dest.exists() else {}
-    old.update(results)
-    dest.write_text(json.dumps(old, indent=1) + "\n")
-    print(f"wrote {dest}")
+    merge_results(results)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,16 @@ import tempfile
 from pathlib import Path
 
 
+def _read_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+#: read once at import, before any thread starts (os.umask can only be read by setting it)
+_UMASK = _read_umask()
+
+
 @contextlib.contextmanager
 def atomic_path(path, suffix: str = ""):
     """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
@@ -24,6 +34,8 @@ def atomic_path(path, suffix: str = ""):
     os.close(fd)
     try:
         yield Path(tmp)
+        # mkstemp makes the file private (0600); give it the mode a plain open() would have
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_UMASK)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

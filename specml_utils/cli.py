@@ -40,9 +40,10 @@ def _cmd_preprocess(a) -> int:
     clean, cleaning = catalog.clean(cat)
     matched, counts = catalog.crossmatch(clean, a.data)
     cfg = PreprocessConfig(nbins=a.nbins, dloglam=a.dloglam, weighted=not a.unweighted, seed=a.seed,
-                           workers=a.workers)
+                           workers=a.processes)
     report = build_dataset(matched, a.out, cfg, source=str(a.data),
-                           provenance={"cleaning": cleaning, "crossmatch": counts}, progress=not a.quiet)
+                           provenance={"cleaning": cleaning, "crossmatch": counts}, progress=not a.quiet,
+                           dask_workers=a.workers, scheduler=a.scheduler)
     print(json.dumps({"cleaning": cleaning, "crossmatch": counts, **report}, indent=1))
     return 0
 
@@ -70,6 +71,52 @@ def _cmd_notebooks(a) -> int:
         print(f"{name}: {seconds:.1f} s", flush=True)
     print(f"all notebooks: {total:.1f} s")
     return 0
+
+
+def _cmd_predict(a) -> int:
+    from . import predict
+
+    files = predict.find_inputs(a.inputs)
+    if not files:
+        raise ValueError("no spectrum files found in the inputs given")
+    folder = a.model or predict.DEFAULT_MODELS
+    bundle = predict.Bundle.load(folder)   # checks the bundle before any work is spread out
+    cluster = a.workers or a.scheduler
+    table, report = predict.predict_files(files, None if cluster else bundle, bundle_dir=folder,
+                                          chunk_files=a.chunk_files, workers=a.workers, scheduler=a.scheduler)
+    predict.write_table(table, report, a.out, bundle)
+    shown = {k: v for k, v in report.items() if k != "failed_files"}
+    shown["failed_files"] = report["failed_files"][:20]
+    print(json.dumps({"out": str(a.out), "files": len(files), **shown}, indent=1))
+    return 0
+
+
+def _parse_values(text: str) -> list:
+    out = []
+    for v in text.split(","):
+        try:
+            out.append(json.loads(v))
+        except json.JSONDecodeError:
+            out.append(v)
+    return out
+
+
+def _cmd_sweep(a) -> int:
+    from .sweep import run_sweep
+
+    grid = {name: _parse_values(values) for name, values in a.grid}
+    fixed = {name: _parse_values(value)[0] for name, value in a.param or []}
+    name = {"04": "04_cnn_classify", "05": "05_cnn_redshift"}.get(a.notebook, a.notebook)
+    df = run_sweep(name, grid, a.out, fixed)
+    print(df.to_string(index=False))
+    return 1 if "error" in df and df["error"].notna().any() else 0
+
+
+def _cluster_args(parser) -> None:
+    g = parser.add_mutually_exclusive_group()
+    g.add_argument("--workers", type=int, default=None,
+                   help="run on a Dask LocalCluster of N worker processes (preprocess: a process pool when no cluster)")
+    g.add_argument("--scheduler", default=None, help="run on an existing Dask cluster (its scheduler address)")
 
 
 def main(argv=None) -> int:
@@ -102,7 +149,9 @@ def main(argv=None) -> int:
     r.add_argument("--dloglam", type=float, default=1e-3)
     r.add_argument("--unweighted", action="store_true", help="plain (thesis) instead of ivar-weighted standardisation")
     r.add_argument("--seed", type=int, default=0)
-    r.add_argument("--workers", type=int, default=None)
+    r.add_argument("--processes", type=int, default=None,
+                   help="local process pool size when no Dask cluster is asked for (default: all cores)")
+    _cluster_args(r)
     r.add_argument("--quiet", action="store_true")
     r.set_defaults(func=_cmd_preprocess)
     nb = sub.add_parser("notebooks", help="run the numbered notebooks headless (papermill), outputs kept")
@@ -111,6 +160,23 @@ def main(argv=None) -> int:
                     help="a parameter for every notebook run (JSON value or string)")
     nb.add_argument("--out-dir", help="write executed notebooks here instead of in place")
     nb.set_defaults(func=_cmd_notebooks)
+    pr = sub.add_parser("predict", help="classify spectrum files and measure their redshifts into a FITS table")
+    pr.add_argument("inputs", nargs="+", help="spec-lite, spPlate or DESI coadd files, or folders of them")
+    pr.add_argument("--out", required=True, type=Path, help="the output FITS table")
+    pr.add_argument("--model", type=Path, default=None,
+                    help="a model bundle folder (default: data/models, written by notebooks 04 and 05)")
+    pr.add_argument("--chunk-files", type=int, default=32, help="files per task (memory per worker stays flat)")
+    _cluster_args(pr)
+    pr.set_defaults(func=_cmd_predict)
+    sw = sub.add_parser("sweep", help="run notebook 04 or 05 over a hyperparameter grid (papermill)")
+    sw.add_argument("notebook", help="04, 05 or a full notebook name")
+    sw.add_argument("-g", "--grid", nargs=2, action="append", required=True, metavar=("NAME", "V1,V2,..."),
+                    help="a swept parameter and its comma-separated values")
+    sw.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                    help="a parameter fixed for every point")
+    sw.add_argument("--out", type=Path, default=Path("runs/sweep"),
+                    help="folder for the executed notebooks and summary")
+    sw.set_defaults(func=_cmd_sweep)
     a = p.parse_args(argv)
     try:
         return a.func(a)

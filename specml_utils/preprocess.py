@@ -152,7 +152,12 @@ class PreprocessConfig:
 
 def _rebin_files(task) -> dict:
     """Worker: read a chunk of spec-lite files and rebin them; failures are returned, not raised."""
-    paths, grid = task
+    return rebin_chunk(*task)
+
+
+def rebin_chunk(paths, grid: Grid) -> dict:
+    """Read and rebin a chunk of spec-lite files: ``ok`` (indices into ``paths``), ``flux``, ``ivar``,
+    ``sn`` of those read, ``errors`` [(index, reason)] of the others."""
     spectra, ok_idx, errors, sn = [], [], [], []
     for i, p in enumerate(paths):
         try:
@@ -166,11 +171,12 @@ def _rebin_files(task) -> dict:
         ok_idx.append(i)
     flux, ivar = rebin(spectra, grid)
     return {"ok": np.array(ok_idx, int), "flux": flux, "ivar": ivar, "sn": np.array(sn, np.float32),
-            "errors": errors, "n": len(paths)}
+            "errors": errors, "n": len(paths), "paths": list(paths)}
 
 
 def build_dataset(matched: Table, out, cfg: PreprocessConfig = PreprocessConfig(), source: str = "mock",
-                  provenance: dict | None = None, progress: bool = True) -> dict:
+                  provenance: dict | None = None, progress: bool = True, dask_workers: int | None = None,
+                  scheduler: str | None = None) -> dict:
     """Read, rebin, standardise and split the matched spectra; write one HDF5 file.
 
     Parameters
@@ -180,6 +186,10 @@ def build_dataset(matched: Table, out, cfg: PreprocessConfig = PreprocessConfig(
         Z_VI, Z_CONF_PERSON, THING_ID, PLATE, MJD, FIBERID; BAL_FLAG_VI and BI_CIV when joined).
     out : path-like
         The HDF5 file; written to a temporary name and renamed.
+    dask_workers, scheduler : optional
+        Run the reading and rebinning on a Dask LocalCluster of this many workers, or on the
+        existing cluster at ``scheduler``, instead of the local process pool of ``cfg.workers``.
+        The dataset is the same either way.
 
     Returns
     -------
@@ -191,23 +201,34 @@ def build_dataset(matched: Table, out, cfg: PreprocessConfig = PreprocessConfig(
     grid = cfg.grid
     paths = [str(p) for p in matched["PATH"]]
     chunks = [paths[s:s + cfg.chunk_size] for s in range(0, len(paths), cfg.chunk_size)]
-    results = bounded_map(_rebin_files, ((c, grid) for c in chunks), cfg.workers, total=len(paths),
-                          desc="preprocess", unit="spec", weight=lambda r: r["n"], progress=progress)
+    lost = []
+    if dask_workers or scheduler:
+        from .distributed import client_for, map_chunks
+
+        with client_for(dask_workers, scheduler) as client:
+            results, lost = map_chunks(rebin_chunk, chunks, (grid,), client, progress=progress, desc="preprocess")
+    else:
+        results = bounded_map(_rebin_files, ((c, grid) for c in chunks), cfg.workers, total=len(paths),
+                              desc="preprocess", unit="spec", weight=lambda r: r["n"], progress=progress)
     n_in = len(paths)
+    row_of = {p: i for i, p in enumerate(paths)}
     flux = np.zeros((n_in, grid.nbins), np.float32)
     ivar = np.zeros((n_in, grid.nbins), np.float32)
     sn = np.zeros(n_in, np.float32)
     keep = np.zeros(n_in, bool)
     reasons, examples = Counter(), {}
-    offset = 0
     for r in results:
-        rows = offset + r["ok"]
-        flux[rows], ivar[rows], sn[rows] = r["flux"], r["ivar"], r["sn"]
-        keep[rows] = True
+        rows = np.array([row_of[r["paths"][i]] for i in r["ok"]], int)
+        if rows.size:
+            flux[rows], ivar[rows], sn[rows] = r["flux"], r["ivar"], r["sn"]
+            keep[rows] = True
         for i, why in r["errors"]:
             reasons[why] += 1
-            examples.setdefault(why, []).append(paths[offset + i])
-        offset += r["n"]
+            examples.setdefault(why, []).append(r["paths"][i])
+    for path, why in lost:  # files that made a cluster worker fail twice
+        why = why.split(":")[0]
+        reasons[why] += 1
+        examples.setdefault(why, []).append(path)
     for row in np.flatnonzero(keep):
         why = skip_reason(ivar[row], cfg.min_bins)
         if why:

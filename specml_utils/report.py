@@ -31,6 +31,11 @@ def write_metrics(name: str, metrics: dict, folder=None) -> Path:
     return path
 
 
+def read_metrics(path) -> dict:
+    """A metrics JSON written by :func:`write_metrics`."""
+    return json.loads(Path(path).read_text())
+
+
 def save_figure(fig, name: str, folder=None) -> Path:
     """Save a figure as ``figures/NAME.png`` (atomically) and return the path."""
     path = Path(folder or paths.FIGURES) / f"{name}.png"

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from specml_utils import paths
+from specml_utils import catalog, models, paths, predict, sources, training
+from specml_utils.classes import CLASS_NAMES
 from specml_utils.mock import MockConfig, generate_survey
+from specml_utils.preprocess import PreprocessConfig, build_dataset, load_dataset
 
 
 @pytest.fixture(scope="session")
@@ -29,3 +31,27 @@ def small_mock(tmp_path_factory):
     home = tmp_path_factory.mktemp("mock")
     summary = generate_survey(MockConfig(n_spectra=400, seed=7, workers=1, chunk_size=100), home, progress=False)
     return home, summary
+
+
+@pytest.fixture(scope="session")
+def bundle_dir(small_mock, tmp_path_factory):
+    """Classifier and redshift CNN, one epoch each on the small mock, saved as a bundle."""
+    home, _ = small_mock
+    tmp = tmp_path_factory.mktemp("bundle")
+    matched, _ = catalog.crossmatch(catalog.clean(sources.load_catalog(home))[0], home)
+    cfg = PreprocessConfig(workers=1)
+    build_dataset(matched, tmp / "ds.h5", cfg, progress=False)
+    tr, va = load_dataset(tmp / "ds.h5", "train"), load_dataset(tmp / "ds.h5", "val")
+    zb = models.ZBins()
+    clf = models.compile_classifier(models.specnet(filters=8, dense=16, zbins=zb))
+    training.fit(clf, tr["X"], models.classifier_targets(clf, tr["label"], tr["z"], zb),
+                 va["X"], models.classifier_targets(clf, va["label"], va["z"], zb), epochs=1, batch_size=64)
+    red = models.compile_redshift(models.redshift_cnn(zbins=zb, filters=8, dense=16))
+    training.fit(red, tr["X"], models.redshift_targets(red, tr["z"], tr["label"], zb),
+                 va["X"], models.redshift_targets(red, va["z"], va["label"], zb), epochs=1, batch_size=64)
+    info = predict.grid_info(cfg.grid, cfg.weighted)
+    out = tmp / "models"
+    predict.save_model(clf, out, "classifier", architecture="specnet", class_names=list(CLASS_NAMES), **info)
+    predict.save_model(red, out, "redshift", zbins={"t_min": zb.t_min, "t_max": zb.t_max, "width": zb.width},
+                       sigma_scale=1.0, **info)
+    return out, matched

@@ -128,3 +128,21 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path):
             raise RuntimeError("interrupted midway")
     assert target.read_bytes() == b"previous"
     assert list(tmp_path.iterdir()) == [target]
+
+
+def test_atomic_write_gives_the_usual_file_mode(tmp_path):
+    import os
+    import stat
+
+    from specml_utils.atomic import atomic_write_bytes
+
+    new = tmp_path / "new.txt"
+    atomic_write_bytes(new, b"x")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(new.stat().st_mode) == 0o666 & ~mask
+    old = tmp_path / "old.txt"
+    old.write_bytes(b"a")
+    old.chmod(0o640)
+    atomic_write_bytes(old, b"b")
+    assert stat.S_IMODE(old.stat().st_mode) == 0o640 and old.read_bytes() == b"b"

@@ -83,10 +83,14 @@ def observe(rng, model: np.ndarray, loglam0: float, dloglam: float = 1e-4,
     var = a * (sky + np.clip(model, 0, None)) + 1e-4 * a.mean()
     sigma = np.sqrt(var)
     flux = model + sigma * rng.standard_normal((n, npix))
+    # imperfect sky subtraction: residuals of a few per cent of the sky-line flux, not in the
+    # pipeline's ivar — the spikes real spectra show redward of 7000 Å among the OH lines
+    cont = np.interp(wave, cal["sky"]["continuum_wave"], cal["sky"]["continuum_rel"])
+    lines = level * np.clip(shape - cont, 0, None)
+    flux += lines * (rng.normal(0, 0.02, (n, 1)) + rng.normal(0, 0.04, (n, npix)))
     ivar = 1.0 / var
     mask = np.zeros((n, npix), dtype=np.int32)
     # bright sky lines: flag where the sky exceeds twice its local continuum (≈5 % of pixels, as measured)
-    cont = np.interp(wave, cal["sky"]["continuum_wave"], cal["sky"]["continuum_rel"])
     mask[:, shape > 2.0 * cont] |= 1 << BIT_BRIGHTSKY
     # low flat-field at the ends of the CCDs, in some spectra
     ends = rng.random(n) < 0.3

@@ -72,15 +72,50 @@ BAL_IONS = [("CIV", 1549.06, (1.0, 1.0)), ("SiIV", 1396.76, (0.4, 1.0)), ("NV", 
             ("Lyα", 1215.67, (0.3, 0.9)), ("AlIII", 1857.0, (0.0, 0.6)), ("MgII", 2799.12, (0.0, 0.8))]
 
 
-def qso_redshifts(rng, n):
-    """Redshifts like DR12Q: most at 2–3.5, tails to ~0.5 and ~5."""
+#: DR12Q flags BALs (BAL_FLAG_VI, BI_CIV) only where the CIV region is observed
+BAL_Z_MIN = 1.57
+
+
+def qso_redshifts(rng, n, z_min: float = 0.35):
+    """Redshifts like DR12Q: 38 % below z = 2.15 (DR12Q: 184,101 of its 297,301 quasars are
+    above 2.15; Pâris et al. 2017), most of the rest at 2.15–3.5, a tail to ~5.2. None below
+    ``z_min`` (redrawn, keeping the shape of the distribution above it)."""
+    z = _qso_redshifts(rng, n)
+    low = z < z_min
+    while low.any():
+        z[low] = _qso_redshifts(rng, int(low.sum()))
+        low = z < z_min
+    return z
+
+
+def _qso_redshifts(rng, n):
     u = rng.random(n)
-    z = 2.0 + rng.lognormal(np.log(0.5), 0.55, n)
-    low = u < 0.16
-    z[low] = rng.uniform(0.4, 2.0, low.sum())
+    z = 2.15 + rng.lognormal(np.log(0.45), 0.55, n)
+    low = u < 0.38
+    z[low] = rng.uniform(0.4, 2.15, low.sum())
     high = u > 0.975
     z[high] = rng.uniform(3.6, 5.2, high.sum())
     return np.clip(z, 0.35, 5.5)
+
+
+def add_host(rng, flux, lam_rest, z):
+    """Add host-galaxy starlight to low-redshift quasars.
+
+    The host's share of the light at rest 4500 Å is drawn up to 60 % and fades to none at
+    z = 1.2, since only the hosts of the less luminous, nearby quasars show in BOSS spectra
+    (Vanden Berk et al. 2006; Shen et al. 2011). The host is an old stellar population.
+    """
+    z = np.asarray(z, float)
+    frac = rng.uniform(0, 0.6, len(z)) * np.clip(1 - z / 1.2, 0, 1)
+    idx = np.flatnonzero(frac > 0)
+    if idx.size == 0:
+        return flux
+    host, _ = galaxy_rest_flux(rng, lam_rest[idx], np.ones(idx.size, bool))
+    qso_4500 = _cont_at(lam_rest[idx], flux[idx], 4500.0)
+    ratio = frac[idx] / (1 - frac[idx]) * qso_4500 / _cont_at(lam_rest[idx], host, 4500.0)
+    flux = flux.copy()
+    flux[idx] += ratio[:, None] * host
+    return flux
 
 
 def lya_forest(rng, lam_obs, lam_rest):
@@ -316,7 +351,7 @@ def _cont_at(lam_rest, cont, rest):
 STAR_TYPES = {  # probability, Teff range (K)
     "OB": (0.05, (11000, 35000)), "A": (0.12, (7500, 10500)), "F": (0.24, (6000, 7500)),
     "G": (0.18, (5200, 6000)), "K": (0.15, (3900, 5200)), "M": (0.15, (2500, 3900)),
-    "WD": (0.07, (7000, 30000)), "CARBON": (0.04, (2600, 3600)),
+    "WD": (0.07, (7000, 30000)), "CARBON": (0.04, (2600, 3600)), "CV": (0.02, (12000, 30000)),
 }
 BALMER = [6564.61, 4862.68, 4341.68, 4102.89, 3971.20, 3890.16, 3836.47, 3798.98]
 TIO_HEADS = [4762.0, 4955.0, 5168.0, 5449.0, 5848.0, 6160.0, 6653.0, 7055.0, 7591.0, 8433.0]
@@ -351,11 +386,16 @@ def star_rest_flux(rng, lam, types):
     balmer_ew = 14 * np.exp(-0.5 * ((teff - 9500) / 2500) ** 2) + 1.0 * (teff > 5000)
     balmer_sigma = np.where(teff > 7000, rng.uniform(8, 15, n), rng.uniform(3, 5, n))
     da = is_wd & (rng.random(n) < 0.8)   # DA white dwarfs: broad deep Balmer; the rest DC: featureless
-    balmer_ew = np.where(da, rng.uniform(30, 90, n), np.where(is_wd, 0.0, balmer_ew))
+    is_cv = types == "CV"
+    balmer_ew = np.where(da, rng.uniform(30, 90, n), np.where(is_wd | is_cv, 0.0, balmer_ew))
     balmer_sigma = np.where(da, rng.uniform(20, 50, n), balmer_sigma)
     for k, rest in enumerate(BALMER):
         scale = 1.0 if k < 4 else 0.7
         flux -= line(lam, rest, balmer_ew * scale, balmer_sigma * (1 if k else 0.8), cont=cont)
+    # cataclysmic variables: a hot accretion disc with broad Balmer and He emission
+    for rest, lo, hi in ((6564.61, 40, 150), (4862.68, 20, 80), (4341.68, 10, 50), (4102.89, 5, 30),
+                         (4472.7, 3, 15), (5877.3, 5, 20), (6679.9, 3, 12), (4687.0, 0, 15)):
+        flux += line(lam, rest, rng.uniform(lo, hi, n) * is_cv, rng.uniform(12, 30, n), cont=cont)
     cool = np.clip((7000 - teff) / 3000, 0, 1.2) * ~is_wd
     for rest, ew_max, sig in ((3934.78, 16, 6), (3969.59, 12, 6), (4305.6, 5, 12), (5176.7, 6, 9),
                               (5894.6, 4, 4), (8500.4, 1.5, 3), (8544.4, 3, 3), (8664.5, 2.5, 3)):

@@ -102,7 +102,8 @@ def plan_catalog(cfg: MockConfig) -> Table:
         sel = cls[:n_obj] == k
         m = sel.sum()
         if name in ("QSO", "QSO_BAL"):
-            z[sel] = physics.qso_redshifts(rng, m)
+            # visual BAL flags need CIV in the spectrum, so BAL quasars start at z = 1.57 as in DR12Q
+            z[sel] = physics.qso_redshifts(rng, m, physics.BAL_Z_MIN if name == "QSO_BAL" else 0.35)
             kind[sel] = "QSO"
         elif name == "GALAXY":
             passive = rng.random(m) < 0.6
@@ -177,6 +178,7 @@ def _model_spectra(rng, classes, kinds, z, rmag, lam_obs):
         lam_rest = lam_obs[None, :] / (1 + z[sel, None])
         if name in ("QSO", "QSO_BAL"):
             flux, par = physics.qso_rest_flux(rng, lam_rest, bal=name == "QSO_BAL", mag=rmag[sel])
+            flux = physics.add_host(rng, flux, lam_rest, z[sel])
             flux *= physics.lya_forest(rng, np.broadcast_to(lam_obs, lam_rest.shape), lam_rest)
             if "bi_civ" in par:
                 bi[sel] = par["bi_civ"]

@@ -1,0 +1,131 @@
+"""Benchmarks of the networks: training and inference spectra/s, FLOPs per spectrum, fraction of peak.
+
+    python benchmarks/bench_models.py [--n 12000] [--main-job]
+
+Every network is measured on the 443-bin grid at batch 240 (training) and 1,024 (inference), with
+the pinned backend. The machine's float32 matrix-multiply rate is measured in the same run with the
+same backend, and each network's achieved FLOP rate (spectra/s × FLOPs per spectrum) is printed as
+a fraction of it. ``--main-job`` also times the main job (every notebook, default mock survey,
+from an empty data folder). Results are merged into benchmarks/results.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import specml_utils  # noqa: E402,F401  (pins the backend)
+import keras  # noqa: E402
+
+from common import machine, merge_results  # noqa: E402
+from specml_utils import models, quasarnet  # noqa: E402
+
+
+def flops_per_spectrum(model: keras.Model) -> int:
+    """Multiply-adds × 2 of the Conv1D and Dense layers for one spectrum (inference)."""
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv1D):
+            k, cin, cout = layer.kernel.shape
+            total += 2 * k * cin * cout * layer.output.shape[1]
+        elif isinstance(layer, keras.layers.Dense):
+            total += 2 * layer.kernel.shape[0] * layer.kernel.shape[1]
+    return int(total)
+
+
+def matmul_flops_per_s(n: int = 2048, repeat: int = 10) -> float:
+    """Measured float32 matrix-multiply rate of the backend (the machine's practical peak)."""
+    a = keras.ops.convert_to_tensor(np.random.default_rng(0).standard_normal((n, n)).astype("float32"))
+    keras.ops.matmul(a, a)
+    t = time.perf_counter()
+    for _ in range(repeat):
+        c = keras.ops.matmul(a, a)
+    keras.ops.convert_to_numpy(c[0, 0])
+    return 2 * n ** 3 * repeat / (time.perf_counter() - t)
+
+
+def bench(name, model, y, x, peak, epochs=2):
+    """Train (after a warm-up epoch) and predict; spectra/s and fraction of peak."""
+    model.fit(x[:2400], [t[:2400] for t in y] if isinstance(y, list) else
+              ({k: v[:2400] for k, v in y.items()} if isinstance(y, dict) else y[:2400]),
+              batch_size=240, epochs=1, verbose=0)
+    t = time.perf_counter()
+    model.fit(x, y, batch_size=240, epochs=epochs, verbose=0)
+    train = len(x) * epochs / (time.perf_counter() - t)
+    model.predict(x[:2048], batch_size=1024, verbose=0)
+    t = time.perf_counter()
+    model.predict(x, batch_size=1024, verbose=0)
+    pred = len(x) / (time.perf_counter() - t)
+    f = flops_per_spectrum(model)
+    out = {"params": int(model.count_params()), "flops_per_spectrum": f, "train_spectra_per_s": round(train, 1),
+           "inference_spectra_per_s": round(pred, 1),
+           "inference_fraction_of_matmul_peak": round(pred * f / peak, 3),
+           "train_fraction_of_matmul_peak": round(3 * train * f / peak, 3)}  # backward ≈ 2× forward
+    print(f"{name}: {json.dumps(out)}", flush=True)
+    return out
+
+
+def bench_main_job() -> dict:
+    """The main job from an empty data folder, outputs to a temporary folder."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "SPECML_DATA": f"{tmp}/data", "SPECML_FIGURES": f"{tmp}/figures"}
+        t = time.perf_counter()
+        res = subprocess.run([sys.executable, "-m", "specml_utils.cli", "notebooks", "--out-dir", tmp,
+                              "-p", "interactive", "false"], env=env, cwd=ROOT, capture_output=True, text=True)
+        wall = time.perf_counter() - t
+        if res.returncode:
+            raise RuntimeError(res.stderr[-2000:])
+    per = {line.split(":")[0]: float(line.split(":")[1].split()[0]) for line in res.stdout.splitlines()
+           if line[:2].isdigit() and line.rstrip().endswith(" s")}
+    return {"wall_s": round(wall, 1), "per_notebook_s": per}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=12_000, help="spectra per measurement (random inputs)")
+    ap.add_argument("--main-job", action="store_true", help="also time the main job (about 15 minutes)")
+    a = ap.parse_args()
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((a.n, 443)).astype("float32")
+    labels = rng.integers(0, 4, a.n)
+    z = rng.uniform(0, 4, a.n)
+    zb = models.ZBins()
+    peak = matmul_flops_per_s()
+    print(f"float32 matmul: {peak / 1e9:.1f} GFLOP/s", flush=True)
+    results = {"machine": machine(), "keras_backend": keras.backend.backend(),
+               "matmul_float32_gflops": round(peak / 1e9, 1)}
+    clf = models.compile_classifier(models.specnet(zbins=zb))
+    red = models.compile_redshift(models.redshift_cnn(zbins=zb))
+    qn = quasarnet.compile_quasarnet(quasarnet.quasarnet())
+    nets = {
+        "specnet classifier": bench("specnet classifier", clf, models.classifier_targets(clf, labels, z, zb), x, peak),
+        "redshift CNN": bench("redshift CNN", red, models.redshift_targets(red, z, labels, zb), x, peak),
+        "QuasarNET 4x100": bench("QuasarNET 4x100", qn, quasarnet.box_targets(z, labels >= 2, labels == 3), x, peak),
+    }
+    # the default models together, as specml predict runs them
+    rates = [nets[n]["inference_spectra_per_s"] for n in ("specnet classifier", "redshift CNN")]
+    both = 1 / sum(1 / r for r in rates)
+    f = nets["specnet classifier"]["flops_per_spectrum"] + nets["redshift CNN"]["flops_per_spectrum"]
+    results["networks"] = nets
+    results["inference_classifier_plus_redshift"] = {
+        "spectra_per_s": round(both, 1), "flops_per_spectrum": f, "fraction_of_matmul_peak": round(both * f / peak, 3)}
+    print("classifier + redshift:", json.dumps(results["inference_classifier_plus_redshift"]), flush=True)
+    if a.main_job:
+        results["main_job"] = bench_main_job()
+        print("main job:", json.dumps(results["main_job"]), flush=True)
+    merge_results(results)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,255 @@
+"""Apply the trained classifier and redshift CNN to spectrum files: one FITS table row per spectrum.
+
+A *model bundle* is a folder holding ``classifier.keras``, ``redshift.keras`` and ``bundle.json``
+(the input grid, the standardisation, the class names, the redshift bins and the σ_z scale).
+The main job writes it to ``data/models/`` (notebooks 04 and 05).
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+from astropy.table import Table
+
+from . import paths
+from .atomic import atomic_path, atomic_write_bytes
+from .classes import CLASS_NAMES
+from .preprocess import Grid, rebin, standardize
+from .spectra import SpectrumReadError, read_any
+
+#: where the main job leaves the trained models
+DEFAULT_MODELS = paths.DATA / "models"
+#: suffixes of the files a folder given to predict is searched for
+SPECTRUM_SUFFIXES = (".fits", ".fits.gz", ".fit")
+
+
+def _update_bundle_json(folder: Path, **entries) -> None:
+    path = folder / "bundle.json"
+    info = json.loads(path.read_text()) if path.exists() else {}
+    info.update(entries)
+    atomic_write_bytes(path, (json.dumps(info, indent=1) + "\n").encode())
+
+
+def save_model(model, folder, role: str, **info) -> Path:
+    """Save a trained model as ``FOLDER/ROLE.keras`` (atomically) and record ``info`` under ``role``
+    in ``bundle.json``. ``role`` is ``classifier`` or ``redshift``."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{role}.keras"
+    with atomic_path(path, ".keras") as tmp:
+        model.save(tmp)
+    _update_bundle_json(folder, **{role: {"file": path.name, "saved": time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                                                                    time.gmtime()), **info}})
+    return path
+
+
+@dataclass
+class Bundle:
+    """A loaded classifier + redshift CNN and the preprocessing they expect."""
+
+    classifier: object
+    redshift: object
+    grid: Grid
+    weighted: bool
+    zbins: object
+    sigma_scale: dict
+    class_names: tuple = CLASS_NAMES
+    info: dict = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, folder=None) -> "Bundle":
+        """Load the bundle in ``folder`` (default: the main job's ``data/models``)."""
+        import keras
+
+        from .models import ZBins
+
+        folder = Path(folder or DEFAULT_MODELS)
+        meta = folder / "bundle.json"
+        if not meta.exists():
+            raise FileNotFoundError(f"{meta}: no model bundle here (run notebooks 04 and 05, or give --model)")
+        info = json.loads(meta.read_text())
+        missing = [r for r in ("classifier", "redshift") if r not in info]
+        if missing:
+            raise ValueError(f"{meta}: no {' or '.join(missing)} model recorded (run notebook "
+                             f"{'04' if 'classifier' in missing else '05'})")
+        c, r = info["classifier"], info["redshift"]
+        if c["grid"] != r["grid"] or c["weighted"] != r["weighted"]:
+            raise ValueError(f"{meta}: the classifier and redshift models were trained on different grids")
+        return cls(classifier=keras.saving.load_model(folder / c["file"]),
+                   redshift=keras.saving.load_model(folder / r["file"]),
+                   grid=Grid(**c["grid"]), weighted=c["weighted"], zbins=ZBins(**r["zbins"]),
+                   sigma_scale=_per_class(r["sigma_scale"], c["class_names"]), class_names=tuple(c["class_names"]),
+                   info=info)
+
+    def predict_x(self, x: np.ndarray, batch_size: int = 1024) -> dict:
+        """Class probabilities, class, z and σ_z for standardised inputs ``x`` (n, nbins)."""
+        from .models import class_probabilities, redshift_probabilities
+
+        prob, _ = class_probabilities(self.classifier, x, batch_size)
+        z, zerr, _ = self.zbins.estimate(redshift_probabilities(self.redshift, x, batch_size))
+        label = prob.argmax(axis=1)
+        scale = np.array([self.sigma_scale[c] for c in self.class_names])[label]  # σ_z calibrated per class
+        return {"prob": prob, "label": label, "z": z, "z_err": zerr * scale}
+
+
+def _per_class(scale, names) -> dict:
+    """σ_z scale factors per class (a single number applies to every class)."""
+    return dict(scale) if isinstance(scale, dict) else {n: float(scale) for n in names}
+
+
+def grid_info(grid: Grid, weighted: bool) -> dict:
+    """How inputs were made, as stored in ``bundle.json``."""
+    return {"grid": asdict(grid), "weighted": bool(weighted)}
+
+
+def find_inputs(items) -> list[Path]:
+    """Files named, plus the spectrum files under folders named (sorted), in the order given."""
+    out = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            out += sorted(f for f in p.rglob("*") if f.is_file() and f.name.endswith(SPECTRUM_SUFFIXES))
+        elif p.exists():
+            out.append(p)
+        else:
+            raise FileNotFoundError(f"{p}: no such file or folder")
+    return out
+
+
+def _ident(s, key):
+    return int(s.ident.get(key, -1))
+
+
+#: the output table's column types (FILE holds the file name, not its folder)
+ROW_DTYPE = np.dtype([("FILE", "U64"), ("PLATE", "i4"), ("MJD", "i4"), ("FIBERID", "i4"), ("TARGETID", "i8"),
+                      ("CLASS", "U7"), ("P_STAR", "f4"), ("P_GALAXY", "f4"), ("P_QSO", "f4"), ("P_QSO_BAL", "f4"),
+                      ("Z", "f4"), ("Z_ERR", "f4")])
+
+
+def predict_chunk(files, bundle: Bundle, batch_spectra: int = 256) -> dict:
+    """Predict every spectrum of a chunk of files: ``{"rows": structured array, "failed": [(file, reason)]}``.
+
+    Spectra go through the networks ``batch_spectra`` at a time, so a chunk of files holding many
+    spectra each (spPlate, DESI coadds) still needs bounded memory. The same chunks give the same
+    numbers whether they run here or on a cluster.
+    """
+    rows, failed, batch = [], [], []
+
+    def flush():
+        if not batch:
+            return
+        flux, ivar = rebin(batch, bundle.grid)
+        usable = (ivar > 0).any(axis=1)
+        failed.extend((s.source, "no valid pixel on the model's wavelength grid")
+                      for s, ok in zip(batch, usable) if not ok)
+        kept = [s for s, ok in zip(batch, usable) if ok]
+        if kept:
+            out = bundle.predict_x(standardize(flux[usable], ivar[usable], bundle.weighted))
+            part = np.zeros(len(kept), ROW_DTYPE)
+            part["FILE"] = [Path(s.source).name for s in kept]
+            for col, key in (("PLATE", "plate"), ("MJD", "mjd"), ("FIBERID", "fiberid"), ("TARGETID", "targetid")):
+                part[col] = [_ident(s, key) for s in kept]
+            part["CLASS"] = np.array(bundle.class_names)[out["label"]]
+            for k, col in enumerate(("P_STAR", "P_GALAXY", "P_QSO", "P_QSO_BAL")):
+                part[col] = out["prob"][:, k]
+            part["Z"], part["Z_ERR"] = out["z"], out["z_err"]
+            rows.append(part)
+        batch.clear()
+
+    for f in files:
+        try:
+            spectra = read_any(f)
+        except SpectrumReadError as err:
+            failed.append((str(f), err.problem))
+            continue
+        for s in spectra:
+            batch.append(s)
+            if len(batch) >= batch_spectra:
+                flush()
+    flush()
+    return {"rows": np.concatenate(rows) if rows else np.zeros(0, ROW_DTYPE), "failed": failed}
+
+
+_BUNDLES: dict = {}
+
+
+def _predict_chunk_on_worker(files, bundle_dir: str, batch_spectra: int) -> dict:
+    """Cluster task: load the bundle once per worker process, then predict the chunk."""
+    if bundle_dir not in _BUNDLES:
+        _BUNDLES[bundle_dir] = Bundle.load(bundle_dir)
+    return predict_chunk(files, _BUNDLES[bundle_dir], batch_spectra)
+
+
+def failed_reason(why: str) -> str:
+    """The kind of a failure, without the file-specific detail, for counting."""
+    return why.split(" (")[0].split(":")[0]
+
+
+def predict_files(files, bundle: Bundle | None = None, bundle_dir=None, chunk_files: int = 32,
+                  batch_spectra: int = 256, workers: int | None = None, scheduler: str | None = None,
+                  client=None, progress: bool = True) -> tuple[Table, dict]:
+    """Read, rebin, standardise and classify ``files``; return the table and a report.
+
+    Files go in chunks of ``chunk_files``: here, one after the other, or on a Dask cluster with
+    ``workers`` (a LocalCluster), ``scheduler`` (an existing one) or ``client`` (a connected
+    ``dask.distributed.Client``), where each worker loads the
+    bundle from ``bundle_dir`` once. Files that cannot be read, spectra with no usable pixel on
+    the grid, and (on a cluster) files that make a worker fail twice are counted in the report
+    with the reason; every other spectrum gets a row, in input order.
+    """
+    from tqdm.auto import tqdm
+
+    t0 = time.perf_counter()
+    files = [str(f) for f in files]
+    chunks = [files[i:i + chunk_files] for i in range(0, len(files), chunk_files)]
+    if workers or scheduler or client:
+        from .distributed import client_for, map_chunks
+
+        if bundle_dir is None:
+            raise ValueError("a cluster run needs bundle_dir, the folder each worker loads the models from")
+        args = (str(Path(bundle_dir).resolve()), batch_spectra)
+        with (contextlib.nullcontext(client) if client else client_for(workers, scheduler)) as c:
+            results, lost = map_chunks(_predict_chunk_on_worker, chunks, args, c, progress=progress, desc="predict")
+    else:
+        bundle = bundle or Bundle.load(bundle_dir)
+        results, lost = [], []
+        with tqdm(total=len(files), desc="predict", unit="file", disable=not progress, mininterval=1.0) as bar:
+            for c in chunks:
+                results.append(predict_chunk(c, bundle, batch_spectra))
+                bar.update(len(c))
+    rows = np.concatenate([r["rows"] for r in results]) if results else np.zeros(0, ROW_DTYPE)
+    failed = [f for r in results for f in r["failed"]] + lost
+    table = Table(rows)
+    seconds = time.perf_counter() - t0
+    report = {"spectra_written": len(table), "failed": len(failed),
+              "failed_by_reason": dict(Counter(failed_reason(why) for _, why in failed)),
+              "failed_files": failed, "seconds": round(seconds, 2),
+              "spectra_per_s": round(len(table) / seconds, 1) if seconds > 0 else None}
+    return table, report
+
+
+OUTPUT_COLUMNS = ROW_DTYPE.names
+
+
+def write_table(table: Table, report: dict, out, bundle: Bundle | None = None) -> Path:
+    """Write the predictions (HDU1 ``PREDICTIONS``) and the failures (HDU2 ``FAILED``) atomically."""
+    from astropy.io import fits
+
+    out = Path(out)
+    pred = fits.table_to_hdu(table)
+    pred.name = "PREDICTIONS"
+    pred.header["N_FAILED"] = (report["failed"], "inputs that could not be used (see FAILED)")
+    if bundle is not None:
+        pred.header["MODELS"] = (str(bundle.info.get("classifier", {}).get("architecture", "")), "classifier")
+    bad = Table([np.array([f for f, _ in report["failed_files"]], dtype="U256"),
+                 np.array([w for _, w in report["failed_files"]], dtype="U128")], names=("FILE", "REASON"))
+    fail = fits.table_to_hdu(bad)
+    fail.name = "FAILED"
+    with atomic_path(out, ".fits") as tmp:
+        fits.HDUList([fits.PrimaryHDU(), pred, fail]).writeto(tmp, overwrite=True)
+    return out

@@ -1,0 +1,112 @@
+"""Dask runs equal serial runs; a worker killed mid-run loses nothing; a file that kills workers is reported.
+
+A LocalCluster of 2 worker processes over a 20,000-spectrum mock survey."""
+import os
+import sys
+from pathlib import Path
+
+import cloudpickle
+import numpy as np
+import pytest
+from dask.distributed import WorkerPlugin
+
+from specml_utils import catalog, predict, sources
+from specml_utils.mock import MockConfig, generate_survey
+from specml_utils.preprocess import PreprocessConfig, build_dataset, load_dataset
+
+# the plugins below are defined here; send them to the workers by value
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
+
+
+class KillOnce(WorkerPlugin):
+    """Kill the worker process at the Nth file it reads — once in the whole run (a marker file says so)."""
+
+    def __init__(self, marker, after=200):
+        self.marker, self.after = str(marker), after
+
+    def setup(self, worker):
+        import specml_utils.predict as p
+
+        real, seen, marker, after = p.read_any, [0], self.marker, self.after
+
+        def read_any(path):
+            seen[0] += 1
+            if seen[0] > after and not os.path.exists(marker):
+                open(marker, "w").close()
+                os._exit(1)        # the worker dies mid-task
+            return real(path)
+
+        p.read_any = read_any
+
+
+class Poison(WorkerPlugin):
+    """Reading one particular file kills the worker, every time."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def setup(self, worker):
+        import specml_utils.predict as p
+
+        real, name = p.read_any, self.name
+
+        def read_any(path):
+            if Path(path).name == name:
+                os._exit(1)
+            return real(path)
+
+        p.read_any = read_any
+
+
+@pytest.fixture(scope="module")
+def survey(tmp_path_factory):
+    home = tmp_path_factory.mktemp("mock20k")
+    generate_survey(MockConfig(n_spectra=20_000, seed=3), home, progress=False)
+    matched, _ = catalog.crossmatch(catalog.clean(sources.load_catalog(home))[0], home)
+    assert len(matched) > 18_000
+    return matched
+
+
+def test_preprocess_on_a_local_cluster_equals_the_serial_run(survey, tmp_path):
+    cfg = PreprocessConfig(workers=1, chunk_size=1000)
+    rep_serial = build_dataset(survey, tmp_path / "serial.h5", cfg, progress=False)
+    rep_dask = build_dataset(survey, tmp_path / "dask.h5", cfg, progress=False, dask_workers=2)
+    a, b = load_dataset(tmp_path / "serial.h5"), load_dataset(tmp_path / "dask.h5")
+    for key in ("X", "flux", "ivar", "label", "z", "split", "plate", "mjd", "fiberid", "sn"):
+        assert np.array_equal(a[key], b[key]), key
+    assert rep_serial["spectra_out"] == rep_dask["spectra_out"] and rep_serial["skipped"] == rep_dask["skipped"]
+
+
+def _cluster_predict(files, models_dir, plugin):
+    """predict on a 2-worker LocalCluster with the test's fault installed on every worker, new ones included."""
+    from specml_utils.distributed import client_for
+
+    with client_for(2) as client:
+        client.register_plugin(plugin)
+        return predict.predict_files(files, bundle_dir=models_dir, client=client, progress=False)
+
+
+def test_predict_on_a_local_cluster_equals_serial_and_survives_a_killed_worker(survey, bundle_dir, tmp_path):
+    models_dir, _ = bundle_dir
+    files = [str(p) for p in survey["PATH"]]
+    serial, rep_serial = predict.predict_files(files, bundle_dir=models_dir, progress=False)
+    marker = tmp_path / "killed"
+    dask, rep_dask = _cluster_predict(files, models_dir, KillOnce(marker))
+    assert marker.exists()                                  # a worker really died mid-run
+    assert len(serial) == len(files) and rep_dask["failed"] == rep_serial["failed"] == 0
+    for col in serial.colnames:
+        assert np.array_equal(np.asarray(serial[col]), np.asarray(dask[col])), col
+
+
+def test_a_file_that_kills_workers_is_reported_and_nothing_else_is_lost(survey, bundle_dir):
+    models_dir, _ = bundle_dir
+    files = [str(p) for p in survey["PATH"][:600]]
+    bad = Path(files[123]).name
+    serial, _ = predict.predict_files(files, bundle_dir=models_dir, progress=False)
+    dask, rep = _cluster_predict(files, models_dir, Poison(bad))
+    assert rep["failed"] == 1 and Path(rep["failed_files"][0][0]).name == bad
+    assert "failed twice on a worker" in rep["failed_files"][0][1]
+    keep = np.asarray(serial["FILE"]) != bad
+    assert len(dask) == keep.sum() == len(files) - 1
+    for col in serial.colnames:
+        assert np.array_equal(np.asarray(serial[col])[keep], np.asarray(dask[col])), col

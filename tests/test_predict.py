@@ -1,0 +1,64 @@
+"""`specml predict` end to end: a model trained for one epoch on a small mock survey, bad inputs included."""
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from astropy.io import fits
+
+from specml_utils import predict
+from specml_utils.classes import CLASS_NAMES
+from specml_utils.cli import main
+
+
+def test_predict_writes_one_row_per_readable_spectrum_and_reports_bad_files(bundle_dir, tmp_path, capsys):
+    models_dir, matched = bundle_dir
+    inputs = tmp_path / "in"
+    (inputs / "sub").mkdir(parents=True)
+    good = [Path(str(matched["PATH"][i])) for i in range(12)]
+    for k, p in enumerate(good):  # some in a sub-folder: folders are searched recursively
+        shutil.copy(p, inputs / ("sub" if k % 2 else "") / p.name)
+    trunc = inputs / "spec-9999-55555-0001.fits"
+    trunc.write_bytes(open(good[0], "rb").read()[:3000])
+    junk = inputs / "notes.fits"
+    junk.write_text("not a FITS file")
+    out = tmp_path / "pred.fits"
+    assert main(["predict", str(inputs), "--out", str(out), "--model", str(models_dir)]) == 0
+    with fits.open(out) as h:
+        t, failed = h["PREDICTIONS"].data, h["FAILED"].data
+        assert h["PREDICTIONS"].header["N_FAILED"] == 2
+    assert list(t.columns.names) == list(predict.OUTPUT_COLUMNS)
+    assert len(t) == len(good)
+    assert sorted(failed["FILE"]) == sorted([str(junk), str(trunc)])
+    reasons = dict(zip(failed["FILE"], failed["REASON"]))
+    assert "COADD" in reasons[str(trunc)] or "truncated" in reasons[str(trunc)]
+    assert "FITS" in reasons[str(junk)] or "unrecognised" in reasons[str(junk)]
+    assert set(t["CLASS"]) <= set(CLASS_NAMES)
+    p = np.column_stack([t[c] for c in ("P_STAR", "P_GALAXY", "P_QSO", "P_QSO_BAL")])
+    assert np.allclose(p.sum(axis=1), 1, atol=1e-4)
+    assert (np.asarray(t["CLASS"]) == np.array(CLASS_NAMES)[p.argmax(axis=1)]).all()
+    assert np.isfinite(t["Z"]).all() and (t["Z_ERR"] > 0).all()
+    # identifiers come from the files
+    want = {(int(r["PLATE"]), int(r["MJD"]), int(r["FIBERID"])) for r in matched[:12]}
+    assert {(int(a), int(b), int(c)) for a, b, c in zip(t["PLATE"], t["MJD"], t["FIBERID"])} == want
+    assert (t["TARGETID"] == -1).all()
+    assert '"failed": 2' in capsys.readouterr().out
+
+
+def test_predict_on_a_desi_coadd(bundle_dir, shared, tmp_path):
+    coadd = shared / "quasarnet" / "test_coadd.fits"
+    if not coadd.exists():
+        pytest.skip("test_coadd.fits absent")
+    models_dir, _ = bundle_dir
+    table, report = predict.predict_files([coadd], predict.Bundle.load(models_dir))
+    # 25 targets; row 11 has ivar 0 everywhere and is reported, not written
+    assert len(table) == 24 and report["failed"] == 1
+    assert 11 not in set(table["TARGETID"]) and set(table["TARGETID"]) == set(range(25)) - {11}
+    assert "no valid pixel" in report["failed_files"][0][1]
+
+
+def test_predict_without_a_bundle_is_a_clear_error(tmp_path, small_mock, capsys):
+    home, _ = small_mock
+    assert main(["predict", str(home), "--out", str(tmp_path / "p.fits"), "--model", str(tmp_path)]) == 2
+    assert "no model bundle here" in capsys.readouterr().err
+    assert not (tmp_path / "p.fits").exists()
