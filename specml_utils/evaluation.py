@@ -76,9 +76,8 @@ def sim_to_real(pred: pd.DataFrame, truth: pd.DataFrame) -> tuple[pd.DataFrame, 
     qso = sure & (df["pipeline_class"] == "QSO")
     summary = {"n_spectra": int(len(df)), "class_agreement": float(df["agree"].mean()),
                "n_zwarning0": int(sure.sum()), "class_agreement_zwarning0": float(df.loc[sure, "agree"].mean()),
-               "n_confident_qso": int(qso.sum()),
-               "confident_qso_dv_ok": float((df.loc[qso, "dv_kms"].abs() < DV_CATASTROPHIC).mean())
-               if qso.any() else float("nan"),
-               "confident_qso_median_abs_dv_kms": float(df.loc[qso, "dv_kms"].abs().median())
-               if qso.any() else float("nan")}
+               "n_confident_qso": int(qso.sum())}
+    if qso.any() and df["Z"].notna().any():  # redshifts given (not a classifier-only check)
+        summary["confident_qso_dv_ok"] = float((df.loc[qso, "dv_kms"].abs() < DV_CATASTROPHIC).mean())
+        summary["confident_qso_median_abs_dv_kms"] = float(df.loc[qso, "dv_kms"].abs().median())
     return df, summary
