@@ -3,7 +3,8 @@
 
 Work is a list of *chunks* (lists of files). At most ``window`` chunks are in flight, so memory
 stays flat however many files there are. A chunk whose task fails — an exception, or its worker
-died — is split into its files and each is retried once on its own; a file that fails again is
+died — is split into its files and each is retried once on its own, one at a time, so that a file
+that kills its worker cannot take an innocent neighbour down with it; a file that fails again is
 reported with the reason, and everything else still comes back.
 """
 from __future__ import annotations
@@ -37,6 +38,8 @@ def map_chunks(func, chunks: list[list], args: tuple = (), client=None, window: 
     Returns the results and the failures, ``(item, reason)`` for each item that failed on its own.
     A failed chunk's items come back as single-item results, in place of the chunk's result.
     """
+    from collections import deque
+
     from dask.distributed import as_completed
     from tqdm.auto import tqdm
 
@@ -44,6 +47,7 @@ def map_chunks(func, chunks: list[list], args: tuple = (), client=None, window: 
     window = window or 2 * n_workers
     results, failures = {}, []
     pending = {}
+    isolate = deque()          # (key, [item]) retries of a failed chunk's items, run one at a time
     ac = as_completed()
     todo = iter(enumerate(chunks))
     bar = tqdm(total=sum(weight(c) for c in chunks), desc=desc, unit="file", disable=not progress)
@@ -54,6 +58,8 @@ def map_chunks(func, chunks: list[list], args: tuple = (), client=None, window: 
         ac.add(fut)
 
     def refill():
+        if isolate and not any(k[1] >= 0 for k, _ in pending.values()):
+            submit(*isolate.popleft())
         while len(pending) < window:
             nxt = next(todo, None)
             if nxt is None:
@@ -67,8 +73,7 @@ def map_chunks(func, chunks: list[list], args: tuple = (), client=None, window: 
             results[key] = fut.result()
             bar.update(weight(payload))
         elif key[1] == -1:
-            for j, item in enumerate(payload):  # retry each item once, on its own, to isolate the bad one
-                submit((key[0], j), [item])
+            isolate.extend(((key[0], j), [item]) for j, item in enumerate(payload))
         else:
             err = fut.exception()
             failures.append((str(payload[0]), f"failed twice on a worker: {type(err).__name__}: {err}"[:300]))
