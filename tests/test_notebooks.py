@@ -5,6 +5,7 @@ import json
 import pytest
 
 from specml_utils import notebooks
+from specml_utils.classes import CLASS_NAMES
 
 SMALL = {"n_spectra": 600, "seed": 11}
 
@@ -57,11 +58,12 @@ def test_notebooks_04_to_06_train_save_and_compare(small_home):
     assert set(m4["per_model"]) == {"rnc1", "rnc2", "specnet", "random forest"}
     assert m4["chosen"] in {"rnc1", "rnc2", "specnet"} and 0 <= m4["macro_f1"] <= 1
     m5 = json.loads((figures / "metrics" / "05_cnn_redshift.json").read_text())
-    assert m5["sigma_scale"] > 0 and 0 <= m5["purity_completeness"]["completeness"] <= 1
+    assert set(m5["sigma_scale"]) == set(CLASS_NAMES) and min(m5["sigma_scale"].values()) > 0
+    assert 0 <= m5["purity_completeness"]["completeness"] <= 1
     m6 = json.loads((figures / "metrics" / "06_compare_quasarnet.json").read_text())
     assert any(n.startswith("ours") for n in m6["side_by_side"]) and "QuasarNET retrained" in m6["side_by_side"]
     info = json.loads((models / "bundle.json").read_text())
-    assert info["classifier"]["architecture"] == m4["chosen"] and info["redshift"]["sigma_scale"] > 0
+    assert info["classifier"]["architecture"] == m4["chosen"] and info["redshift"]["sigma_scale"] == m5["sigma_scale"]
     for fig in ("04_confusion_matrix", "04_reliability", "04_training_curves", "05_dz_vs_z_qso",
                 "05_zpred_vs_ztrue_qso", "05_sigma_calibration", "06_purity_completeness_vs_threshold"):
         assert (figures / f"{fig}.png").stat().st_size > 10_000
