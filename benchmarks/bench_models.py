@@ -106,21 +106,25 @@ def main() -> None:
     results = {"machine": machine(), "keras_backend": keras.backend.backend(),
                "matmul_float32_gflops": round(peak / 1e9, 1)}
     clf = models.compile_classifier(models.specnet(zbins=zb))
+    rnc2 = models.compile_classifier(models.rnc2())
     red = models.compile_redshift(models.redshift_cnn(zbins=zb))
     qn = quasarnet.compile_quasarnet(quasarnet.quasarnet())
     nets = {
         "specnet classifier": bench("specnet classifier", clf, models.classifier_targets(clf, labels, z, zb), x, peak),
+        "RNC 2.0 classifier": bench("RNC 2.0 classifier", rnc2, labels, x, peak),
         "redshift CNN": bench("redshift CNN", red, models.redshift_targets(red, z, labels, zb), x, peak),
         "QuasarNET 4x100": bench("QuasarNET 4x100", qn, quasarnet.box_targets(z, labels >= 2, labels == 3), x, peak),
     }
-    # the default models together, as specml predict runs them
-    rates = [nets[n]["inference_spectra_per_s"] for n in ("specnet classifier", "redshift CNN")]
-    both = 1 / sum(1 / r for r in rates)
-    f = nets["specnet classifier"]["flops_per_spectrum"] + nets["redshift CNN"]["flops_per_spectrum"]
     results["networks"] = nets
-    results["inference_classifier_plus_redshift"] = {
-        "spectra_per_s": round(both, 1), "flops_per_spectrum": f, "fraction_of_matmul_peak": round(both * f / peak, 3)}
-    print("classifier + redshift:", json.dumps(results["inference_classifier_plus_redshift"]), flush=True)
+    # the classifier and the redshift CNN together, as specml predict runs them (either classifier)
+    for name in ("specnet classifier", "RNC 2.0 classifier"):
+        pair = [nets[name], nets["redshift CNN"]]
+        both = 1 / sum(1 / n["inference_spectra_per_s"] for n in pair)
+        f = sum(n["flops_per_spectrum"] for n in pair)
+        key = f"inference_{name.split()[0].lower().replace('.', '')}_plus_redshift"
+        results[key] = {"spectra_per_s": round(both, 1), "flops_per_spectrum": f,
+                        "fraction_of_matmul_peak": round(both * f / peak, 3)}
+        print(f"{name} + redshift CNN:", json.dumps(results[key]), flush=True)
     if a.main_job:
         results["main_job"] = bench_main_job()
         print("main job:", json.dumps(results["main_job"]), flush=True)

@@ -165,7 +165,7 @@ def main(argv=None) -> int:
     pr.add_argument("--out", required=True, type=Path, help="the output FITS table")
     pr.add_argument("--model", type=Path, default=None,
                     help="a model bundle folder (default: data/models, written by notebooks 04 and 05)")
-    pr.add_argument("--chunk-files", type=int, default=32, help="files per task (memory per worker stays flat)")
+    pr.add_argument("--chunk-files", type=int, default=256, help="files per task (memory per worker stays flat)")
     _cluster_args(pr)
     pr.set_defaults(func=_cmd_predict)
     sw = sub.add_parser("sweep", help="run notebook 04 or 05 over a hyperparameter grid (papermill)")

@@ -206,7 +206,7 @@ def redshift_targets(model: keras.Model, z, labels, zbins: ZBins) -> "np.ndarray
 
 def redshift_probabilities(model: keras.Model, x, batch_size: int = 1024) -> np.ndarray:
     """The redshift-bin probabilities of a redshift CNN (with or without its class head)."""
-    out = model.predict(x, batch_size=batch_size, verbose=0)
+    out = infer(model, x, batch_size)
     return out["z_prob"] if isinstance(out, dict) else out
 
 
@@ -232,9 +232,18 @@ def classifier_targets(model: keras.Model, labels, z, zbins: "ZBins") -> "np.nda
     return {"class": labels, "z_prob": zbins.soft_targets(z)} if is_multitask(model) else labels
 
 
+def infer(model: keras.Model, x, batch_size: int = 1024):
+    """The model's output for ``x``: one direct call when ``x`` fits in a batch (``predict`` costs
+    a fixed overhead per call that dominates small batches), else ``predict`` batch by batch."""
+    if len(x) <= batch_size:
+        out = model.predict_on_batch(np.asarray(x))
+        return {k: np.asarray(v) for k, v in out.items()} if isinstance(out, dict) else np.asarray(out)
+    return model.predict(x, batch_size=batch_size, verbose=0)
+
+
 def class_probabilities(model: keras.Model, x, batch_size: int = 1024) -> tuple[np.ndarray, "np.ndarray | None"]:
     """Class probabilities, and the redshift-bin probabilities when the model has that head."""
-    out = model.predict(x, batch_size=batch_size, verbose=0)
+    out = infer(model, x, batch_size)
     return (out["class"], out["z_prob"]) if isinstance(out, dict) else (out, None)
 
 

@@ -131,7 +131,7 @@ ROW_DTYPE = np.dtype([("FILE", "U64"), ("PLATE", "i4"), ("MJD", "i4"), ("FIBERID
                       ("Z", "f4"), ("Z_ERR", "f4")])
 
 
-def predict_chunk(files, bundle: Bundle, batch_spectra: int = 256) -> dict:
+def predict_chunk(files, bundle: Bundle, batch_spectra: int = 1024) -> dict:
     """Predict every spectrum of a chunk of files: ``{"rows": structured array, "failed": [(file, reason)]}``.
 
     Spectra go through the networks ``batch_spectra`` at a time, so a chunk of files holding many
@@ -190,8 +190,8 @@ def failed_reason(why: str) -> str:
     return why.split(" (")[0].split(":")[0]
 
 
-def predict_files(files, bundle: Bundle | None = None, bundle_dir=None, chunk_files: int = 32,
-                  batch_spectra: int = 256, workers: int | None = None, scheduler: str | None = None,
+def predict_files(files, bundle: Bundle | None = None, bundle_dir=None, chunk_files: int = 256,
+                  batch_spectra: int = 1024, workers: int | None = None, scheduler: str | None = None,
                   client=None, progress: bool = True) -> tuple[Table, dict]:
     """Read, rebin, standardise and classify ``files``; return the table and a report.
 
