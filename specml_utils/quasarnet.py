@@ -18,7 +18,7 @@ import specml_utils  # noqa: F401  (pins the Keras backend)
 import keras
 from keras import layers, ops
 
-from .lines import C_KMS, QUASARNET_LINES
+from .lines import QUASARNET_LINES
 from .preprocess import Grid
 
 #: the heads in output order: six emission lines, then the BAL flag placed on CIV
@@ -193,8 +193,3 @@ def load_keras2(path) -> keras.Model:
                 raise ValueError(f"{path}: layer {theirs} has shapes {[w.shape for w in weights]}, expected {shapes}")
             layer.set_weights(weights)
     return model
-
-
-def velocity_error(z_pred, z_true) -> np.ndarray:
-    """|Δv| in km/s (QuasarNET's definition)."""
-    return np.abs(C_KMS * (np.asarray(z_pred) - np.asarray(z_true)) / (1 + np.asarray(z_true)))
