@@ -67,7 +67,7 @@ def sim_to_real(pred: pd.DataFrame, truth: pd.DataFrame) -> tuple[pd.DataFrame, 
     pipeline is sure of (ZWARNING = 0), and the fraction of the pipeline's confident quasars
     (CLASS = QSO, ZWARNING = 0) whose |Δv| < 6000 km/s.
     """
-    df = truth.merge(pred[["FILE", "CLASS", "Z", "Z_ERR"] + [c for c in pred if c.startswith("P_")]],
+    df = truth.merge(pred[["FILE", "CLASS", "Z", "Z_ERR"] + [c for c in pred if c.startswith("P_") or c == "Z_CHECK"]],
                      on="FILE", how="inner")
     df["ours"] = df["CLASS"].map(PIPELINE_CLASS)
     df["agree"] = df["ours"] == df["pipeline_class"]

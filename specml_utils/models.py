@@ -136,6 +136,11 @@ class ZBins:
         p[rows, lo + 1] = frac
         return p
 
+    def index(self, z) -> np.ndarray:
+        """The bin each redshift falls in (clipped to the grid)."""
+        u = (np.log1p(np.asarray(z, np.float64)) - self.t_min) / self.width
+        return np.clip(np.floor(u).astype(np.int64), 0, self.n - 1)
+
     def estimate(self, prob, window: int = 6) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Redshift, its 1σ uncertainty and the peak's probability from the CNN's output.
 
@@ -157,6 +162,42 @@ class ZBins:
         var = (w * (c[idx] - t[:, None]) ** 2).sum(axis=1) / mass + self.width ** 2 / 12
         z = np.expm1(t)
         return z, (1 + z) * np.sqrt(var), mass
+
+
+    def restrict(self, prob, ranges: dict, names, labels) -> np.ndarray:
+        """Zero the probability outside the redshift range of each spectrum's class.
+
+        ``ranges`` maps a class name to (z_min, z_max) — :func:`class_z_ranges` — and ``labels``
+        index ``names``. A spectrum the classifier calls a quasar then gets the quasar solution
+        even where the network also saw a star-like one at z ≈ 0; classes without a range keep
+        every bin.
+        """
+        z = np.expm1(self.centres)
+        allowed = np.ones((len(names), self.n), bool)
+        for k, name in enumerate(names):
+            if name in ranges:
+                lo, hi = ranges[name]
+                allowed[k] = (z >= lo) & (z <= hi)
+        kept = np.where(allowed[np.asarray(labels)], prob, 0.0)
+        # a spectrum with no probability left in its class' range (float32 underflow) keeps all
+        return np.where(kept.sum(axis=1, keepdims=True) > 0, kept, prob)
+
+
+def class_z_ranges(labels, z, names, margin: float = 0.01, shared=(("QSO", "QSO_BAL"),)) -> dict:
+    """The redshift range the training spectra of each class cover, widened by ``margin`` in ln(1 + z).
+
+    Classes in one group of ``shared`` get the union of their ranges: a BAL quasar's redshift is
+    a quasar's (the mock's BALs start at z = 1.57 only because DR12Q flags them from CIV).
+    """
+    t = np.log1p(np.asarray(z, np.float64))
+    labels = np.asarray(labels)
+    span = {name: (t[labels == k].min(), t[labels == k].max()) for k, name in enumerate(names) if (labels == k).any()}
+    for group in shared:
+        present = [g for g in group if g in span]
+        if present:
+            both = (min(span[g][0] for g in present), max(span[g][1] for g in present))
+            span.update({g: both for g in present})
+    return {name: (float(np.expm1(lo - margin)), float(np.expm1(hi + margin))) for name, (lo, hi) in span.items()}
 
 
 def calibrate_sigma(z_true, z_pred, sigma, target: float = 0.6827) -> float:

@@ -59,6 +59,7 @@ class Bundle:
     zbins: object
     sigma_scale: dict
     class_names: tuple = CLASS_NAMES
+    z_range: dict = field(default_factory=dict)
     info: dict = field(default_factory=dict)
 
     @classmethod
@@ -84,17 +85,25 @@ class Bundle:
                    redshift=keras.saving.load_model(folder / r["file"]),
                    grid=Grid(**c["grid"]), weighted=c["weighted"], zbins=ZBins(**r["zbins"]),
                    sigma_scale=_per_class(r["sigma_scale"], c["class_names"]), class_names=tuple(c["class_names"]),
-                   info=info)
+                   z_range=r.get("z_range", {}), info=info)
 
-    def predict_x(self, x: np.ndarray, batch_size: int = 1024) -> dict:
-        """Class probabilities, class, z and σ_z for standardised inputs ``x`` (n, nbins)."""
+    def predict_x(self, x: np.ndarray, flux=None, ivar=None, batch_size: int = 1024) -> dict:
+        """Class probabilities, class, z and σ_z for standardised inputs ``x`` (n, nbins).
+
+        With the rebinned ``flux`` and ``ivar`` (not standardised) the redshifts of quasars the
+        CNN is unsure of are checked with a line fit (:mod:`specml_utils.zcheck`).
+        """
         from .models import class_probabilities, redshift_probabilities
+        from .zcheck import class_redshifts
 
         prob, _ = class_probabilities(self.classifier, x, batch_size)
-        z, zerr, _ = self.zbins.estimate(redshift_probabilities(self.redshift, x, batch_size))
         label = prob.argmax(axis=1)
+        zprob = redshift_probabilities(self.redshift, x, batch_size)
+        out = class_redshifts(self.zbins, zprob, label, self.class_names, self.z_range, flux, ivar,
+                              10 ** self.grid.centres)
         scale = np.array([self.sigma_scale[c] for c in self.class_names])[label]  # σ_z calibrated per class
-        return {"prob": prob, "label": label, "z": z, "z_err": zerr * scale}
+        return {"prob": prob, "label": label, "z": out["z"], "z_err": out["z_err"] * scale,
+                "z_check": out["z_check"]}
 
 
 def _per_class(scale, names) -> dict:
@@ -128,7 +137,7 @@ def _ident(s, key):
 #: the output table's column types (FILE holds the file name, not its folder)
 ROW_DTYPE = np.dtype([("FILE", "U64"), ("PLATE", "i4"), ("MJD", "i4"), ("FIBERID", "i4"), ("TARGETID", "i8"),
                       ("CLASS", "U7"), ("P_STAR", "f4"), ("P_GALAXY", "f4"), ("P_QSO", "f4"), ("P_QSO_BAL", "f4"),
-                      ("Z", "f4"), ("Z_ERR", "f4")])
+                      ("Z", "f4"), ("Z_ERR", "f4"), ("Z_CHECK", "i2")])
 
 
 def predict_chunk(files, bundle: Bundle, batch_spectra: int = 1024) -> dict:
@@ -149,7 +158,7 @@ def predict_chunk(files, bundle: Bundle, batch_spectra: int = 1024) -> dict:
                       for s, ok in zip(batch, usable) if not ok)
         kept = [s for s, ok in zip(batch, usable) if ok]
         if kept:
-            out = bundle.predict_x(standardize(flux[usable], ivar[usable], bundle.weighted))
+            out = bundle.predict_x(standardize(flux[usable], ivar[usable], bundle.weighted), flux[usable], ivar[usable])
             part = np.zeros(len(kept), ROW_DTYPE)
             part["FILE"] = [Path(s.source).name for s in kept]
             for col, key in (("PLATE", "plate"), ("MJD", "mjd"), ("FIBERID", "fiberid"), ("TARGETID", "targetid")):
@@ -157,7 +166,7 @@ def predict_chunk(files, bundle: Bundle, batch_spectra: int = 1024) -> dict:
             part["CLASS"] = np.array(bundle.class_names)[out["label"]]
             for k, col in enumerate(("P_STAR", "P_GALAXY", "P_QSO", "P_QSO_BAL")):
                 part[col] = out["prob"][:, k]
-            part["Z"], part["Z_ERR"] = out["z"], out["z_err"]
+            part["Z"], part["Z_ERR"], part["Z_CHECK"] = out["z"], out["z_err"], out["z_check"]
             rows.append(part)
         batch.clear()
 
@@ -244,6 +253,7 @@ def write_table(table: Table, report: dict, out, bundle: Bundle | None = None) -
     pred = fits.table_to_hdu(table)
     pred.name = "PREDICTIONS"
     pred.header["N_FAILED"] = (report["failed"], "inputs that could not be used (see FAILED)")
+    pred.header["ZCHECK"] = ("0 no; 1 CNN z kept; 2 replaced", "Z_CHECK: quasar line-fit check of Z")
     if bundle is not None:
         pred.header["MODELS"] = (str(bundle.info.get("classifier", {}).get("architecture", "")), "classifier")
     bad = Table([np.array([f for f, _ in report["failed_files"]], dtype="U256"),

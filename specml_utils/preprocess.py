@@ -54,7 +54,7 @@ def rebin(spectra: list[Spectrum], grid: Grid = Grid()) -> tuple[np.ndarray, np.
     """Inverse-variance-weighted rebinning of many spectra in one pass.
 
     In each bin, flux = Σ ivar·flux / Σ ivar and ivar = Σ ivar over the native pixels that fall in
-    it; masked pixels (AND_MASK ≠ 0) and non-finite ones carry no weight. Bins without data hold
+    it; masked pixels (a pixel bit, 16–31, of AND_MASK) and non-finite ones carry no weight. Bins without data hold
     flux 0 and ivar 0. The ivar-weighted sum Σ ivar·flux is conserved.
 
     Returns

@@ -20,6 +20,8 @@ from . import fitsbytes
 SPEC_LITE_RE = re.compile(r"spec-(\d+)-(\d+)-(\d+)\.fits(\.gz)?$")
 SPPLATE_RE = re.compile(r"spPlate-(\d+)-(\d+)\.fits(\.gz)?$")
 COADD_COLUMNS = ("FLUX", "LOGLAM", "IVAR", "AND_MASK")
+#: the AND_MASK bits that mark one pixel bad (16–31); bits 0–15 are fiber-level (SDSS SPPIXMASK)
+PIXEL_MASK_BITS = np.int32(-(1 << 16))
 
 
 class SpectrumReadError(OSError):
@@ -65,8 +67,13 @@ class Spectrum:
         return 10.0 ** self.loglam
 
     def good(self) -> np.ndarray:
-        """Pixels that carry information: ivar > 0, no AND-mask bit, finite flux."""
-        return (self.ivar > 0) & (self.and_mask == 0) & np.isfinite(self.flux)
+        """Pixels that carry information: ivar > 0, no pixel bit of the AND mask, finite flux.
+
+        Bits 0–15 of SDSS's pixel mask describe the whole fiber (NOPLUG, BADTRACE, BADFLAT,
+        ...); the pipeline still measures such fibers, and ivar carries their noise. Only bits
+        16–31 (NEARBADPIXEL, LOWFLAT, FULLREJECT, BRIGHTSKY, NODATA, ...) mark a pixel as bad.
+        """
+        return (self.ivar > 0) & ((self.and_mask & PIXEL_MASK_BITS) == 0) & np.isfinite(self.flux)
 
 
 def _clean(flux, ivar) -> tuple[np.ndarray, np.ndarray, int]:

@@ -33,7 +33,7 @@ def test_rebin_ignores_masked_pixels_and_handles_batches():
     ll = np.log10(3600) + 1e-4 * (np.arange(30) + 0.5)  # three grid bins
     flux = np.ones(30)
     flux[5] = 1000
-    s1 = spectrum(ll, flux, np.ones(30), mask=np.eye(1, 30, 5, dtype=int)[0] * 4)
+    s1 = spectrum(ll, flux, np.ones(30), mask=np.eye(1, 30, 5, dtype=int)[0] * (1 << 18))  # FULLREJECT
     s2 = spectrum(ll, 2 * np.ones(30), np.ones(30))
     f, iv = rebin([s1, s2])
     assert f[0, 0] == pytest.approx(1.0) and iv[0, 0] == pytest.approx(9)

@@ -80,3 +80,19 @@ def test_unrecognised_format(tmp_path):
     fits.PrimaryHDU(np.zeros(3)).writeto(path)
     with pytest.raises(SpectrumReadError, match="unrecognised format"):
         read_any(path)
+
+
+def test_fiber_level_mask_bits_keep_pixels_and_pixel_bits_drop_them(tmp_path):
+    mask = np.zeros(100, np.int32)
+    mask[:60] |= 1 << 2          # BADFLAT: a fiber-level bit, as real fibers carry on most pixels
+    mask[10:20] |= 1 << 17       # LOWFLAT: a pixel bit
+    mask[30] |= 1 << 23          # BRIGHTSKY
+    mask[40] = np.int32(-2 ** 31)  # bit 31
+    coadd = np.zeros(100, dtype=COADD_DTYPE)
+    coadd["FLUX"], coadd["IVAR"], coadd["AND_MASK"] = 1.0, 1.0, mask
+    coadd["LOGLAM"] = 3.56 + 1e-4 * np.arange(100)
+    path = tmp_path / "spec-0001-55555-0002.fits"
+    path.write_bytes(spec_lite_bytes([("PLATEID", 1)], coadd, np.zeros(1, dtype=[("CLASS", "S6")])))
+    good = read_spec_lite(path).good()
+    assert good.sum() == 100 - 10 - 1 - 1
+    assert not good[10:20].any() and not good[30] and not good[40] and good[:10].all() and good[50:60].all()

@@ -1,0 +1,221 @@
+"""A line-fit check of the redshift CNN's candidate solutions for quasars.
+
+The redshift CNN gives a probability over redshift; where it has more than one peak (one line
+that could be Lyα or MgII, CIV or Lyα), the most probable peak is not always right on real
+spectra. Here each candidate peak is fitted with a generic quasar model — a smooth continuum
+plus non-negative broad emission lines at that redshift, with the Lyα forest's absorption and
+scatter blueward of Lyα — and the candidate whose lines explain the spectrum best (lowest χ²)
+is kept. It is what template-fitting pipelines do for every spectrum, done here only where the
+network is unsure, so it costs little.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import nnls
+
+from .lines import C_KMS
+
+#: rest wavelengths (Å) of the emission lines the model may use: OVI/Lyβ, Lyα, NV, SiIV, CIV,
+#: HeII, CIII], CII], MgII, [OII], Hγ, Hβ, [OIII] 4960/5008, Hα
+CHECK_LINES = (1033.8, 1215.67, 1240.14, 1399.8, 1549.06, 1640.4, 1908.73, 2326.0, 2799.12, 3728.5, 4341.68,
+               4862.68, 4960.30, 5008.24, 6564.61)
+#: each line is two Gaussians of these σ (km/s): a core and a broad base
+LINE_SIGMAS_KMS = (1200.0, 3500.0)
+#: continuum polynomial degree in log λ
+POLY_DEGREE = 3
+#: rms scatter of the forest's transmission about its mean, relative to the continuum
+FOREST_SCATTER = 0.3
+
+
+def mean_forest_transmission(lam, z):
+    """exp(−τ_eff) of the Lyα forest, τ_eff = 0.0018 (1 + z_abs)^3.92 (Faucher-Giguère et al.
+    2008), blueward of the quasar's Lyα; 1 elsewhere."""
+    z_abs = lam / 1215.67 - 1
+    return np.where(lam / (1 + z) < 1215.67, np.exp(-0.0018 * (1 + z_abs) ** 3.92), 1.0)
+
+
+_CENTRES = np.repeat(CHECK_LINES, len(LINE_SIGMAS_KMS))
+_SIGMAS = _CENTRES * np.tile(LINE_SIGMAS_KMS, len(CHECK_LINES)) / C_KMS
+
+
+_POLY: dict = {}
+
+
+def _poly(lam) -> np.ndarray:
+    key = (len(lam), float(lam[0]), float(lam[-1]))
+    if key not in _POLY:  # one grid per bundle: computed once
+        u = 10 * (np.log10(lam) - np.log10(lam).mean())
+        terms = u[:, None] ** np.arange(POLY_DEGREE + 1)
+        _POLY[key] = np.concatenate([terms, -terms], axis=1)
+    return _POLY[key]
+
+
+def design(lam, z, transmission=None) -> np.ndarray:
+    """The model's columns at redshift ``z`` on wavelengths ``lam`` (Å): the continuum polynomial
+    (each term with both signs, so that non-negative least squares leaves it free) and the lines
+    that fall in the range, all times the forest's mean transmission."""
+    rest = lam / (1 + z)
+    near = (_CENTRES > rest[0] - 3.7 * _SIGMAS) & (_CENTRES < rest[-1] + 3.7 * _SIGMAS)  # peak > 1e-3 inside
+    lines = np.exp(-0.5 * ((rest[:, None] - _CENTRES[near]) / _SIGMAS[near]) ** 2)
+    t = mean_forest_transmission(lam, z) if transmission is None else transmission
+    return np.concatenate([_poly(lam), lines], axis=1) * t[:, None]
+
+
+def chi2(flux, ivar, lam, z, bal: bool = False) -> float:
+    """−2 ln(likelihood) (up to a constant) of the best non-negative line model at ``z``.
+
+    The Lyα forest, and a BAL quasar's (``bal``) trough range of 1260–1530 Å, can only absorb:
+    there the flux may lie anywhere below the unabsorbed model, so those pixels get the
+    absorption's scatter added to their variance (which also enters the likelihood's
+    normalisation, so a solution cannot gain by putting more of the spectrum there), while
+    flux *above* the unabsorbed model counts in full — an emission line cannot hide in the forest.
+    """
+    good = ivar > 0
+    scale = np.median(np.abs(flux[good])) if good.any() else 1.0
+    rest = lam / (1 + z)
+    absorbed = (rest < 1200.0) | (bal & (rest > 1260.0) & (rest < 1530.0))
+    inflate = np.where(absorbed, 1 + ivar * (FOREST_SCATTER * scale) ** 2, 1.0)
+    sw = np.sqrt(ivar / inflate)
+    t = mean_forest_transmission(lam, z)
+    a = design(lam, z, t)
+    coef, _ = nnls(a * sw[:, None], flux * sw, maxiter=2000)
+    model = a @ coef
+    excess = np.where(absorbed, np.clip(flux - model / t, 0, None), 0.0)
+    return float(((flux - model) ** 2 * ivar / inflate).sum() + (excess ** 2 * ivar).sum()
+                 + np.log(inflate[good]).sum())
+
+
+def candidates(zbins, prob, k: int = 4, window: int = 6, min_mass: float = 0.02) -> list:
+    """Up to ``k`` peaks of one spectrum's redshift probability, most probable first: (z, mass)
+    for each, mass being the probability within ±``window`` bins."""
+    p = np.array(prob, np.float64)
+    out = []
+    for _ in range(k):
+        j = int(p.argmax())
+        lo, hi = max(0, j - window), j + window + 1
+        mass = p[lo:hi].sum()
+        if mass < min_mass:
+            break
+        out.append((float(np.expm1((p[lo:hi] * zbins.centres[lo:hi]).sum() / mass)), float(mass)))
+        p[lo:hi] = 0
+    return out
+
+
+#: lines an expert confuses with one another when one line dominates: Lyα, CIV, CIII], MgII, Hβ
+ALIAS_LINES = (1215.67, 1549.06, 1908.73, 2799.12, 4862.68)
+
+
+def aliases(z: float, z_range=(0.0, 7.0)) -> list:
+    """The redshifts at which the strongest line at ``z`` would be another quasar line: for each
+    pair of :data:`ALIAS_LINES`, (1 + z) λ_a / λ_b − 1, within ``z_range``."""
+    out = [(1 + z) * a / b - 1 for a in ALIAS_LINES for b in ALIAS_LINES if a != b]
+    return sorted(zz for zz in out if z_range[0] <= zz <= z_range[1])
+
+
+def best_candidate(flux, ivar, lam, cands, bal: bool = False, prior_weight: float = 1.0) -> tuple[int, float, float]:
+    """The most probable candidate given the fit and the CNN: the lowest χ² − 2 ln(mass).
+
+    Each candidate's redshift is first tried at ln(1 + z) + (−0.008, 0, +0.008); the two best
+    are then refined in steps of 0.002 (≈ 600 km/s) around their best point.
+
+    Returns its index in ``cands``, its refined z and the score it gains over the first candidate.
+    """
+    prior = [-prior_weight * 2 * np.log(m) for _, m in cands]  # the CNN's peak mass is the prior
+
+    def score(k, t):
+        return chi2(flux, ivar, lam, np.expm1(t), bal) + prior[k]
+
+    best = []  # (score, t) of each candidate
+    for k, (z, _) in enumerate(cands):
+        best.append(min((score(k, t), t) for t in np.log1p(z) + np.array([-0.008, 0.0, 0.008])))
+    for k in np.argsort([b[0] for b in best])[:2]:
+        t0 = best[k][1]
+        best[k] = min([best[k]] + [(score(k, t), t) for t in t0 + np.array([-0.004, -0.002, 0.002, 0.004])])
+    i = int(np.argmin([b[0] for b in best]))
+    return i, float(np.expm1(best[i][1])), float(best[0][0] - best[i][0])
+
+
+def check_quasar_redshifts(zbins, prob, flux, ivar, lam, is_quasar, is_bal=None, z_range=(0.0, 7.0),
+                           alias_below: float = 0.5, min_gain: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Replace the CNN's redshift by a better-fitting candidate where the CNN saw several.
+
+    Parameters
+    ----------
+    zbins : ZBins
+    prob : (n, nbins) array
+        The redshift CNN's probabilities (already limited to each spectrum's class range).
+    flux, ivar : (n, npix) arrays
+        The rebinned spectra (not standardised) on wavelengths ``lam`` (Å).
+    is_quasar, is_bal : (n,) bool
+        Which spectra the classifier calls quasars (only those are checked), and BAL quasars.
+    z_range : (float, float)
+        Where a quasar may be (the line aliases of the top solution are tried within it).
+    alias_below : float
+        The aliases are tried only where the top solution's probability is below this.
+    min_gain : float
+        The χ² a candidate must gain over the most probable one to replace it.
+
+    Returns
+    -------
+    z : (n,) the chosen redshift where one replaced the CNN's, NaN elsewhere
+    checked : (n,) bool, the spectra that had several candidates and were fitted
+    """
+    n = len(prob)
+    is_bal = np.zeros(n, bool) if is_bal is None else np.asarray(is_bal, bool)
+    z = np.full(n, np.nan)
+    checked = np.zeros(n, bool)
+    for i in np.flatnonzero(is_quasar):
+        cands = candidates(zbins, prob[i])
+        if len(cands) < 2:
+            continue
+        # where the CNN is unsure, the top solution's line aliases too, with the CNN's
+        # probability there as their prior
+        taken = np.log1p([z for z, _ in cands])
+        for za in aliases(cands[0][0], z_range) if cands[0][1] < alias_below else ():
+            if np.abs(taken - np.log1p(za)).min() > 2 * zbins.width * 6:
+                j = int(zbins.index(za))
+                cands.append((za, max(float(prob[i][max(0, j - 6):j + 7].sum()), 1e-6)))
+        checked[i] = True
+        k, z_best, gain = best_candidate(flux[i], ivar[i], lam, cands, bool(is_bal[i]))
+        if k != 0 and gain > min_gain:
+            z[i] = z_best
+    return z, checked
+
+
+def class_redshifts(zbins, zprob, labels, class_names, z_range: dict, flux=None, ivar=None, lam=None,
+                    quasars=("QSO", "QSO_BAL"), bal="QSO_BAL", window: int = 6) -> dict:
+    """Each spectrum's redshift given the class the classifier names: what ``specml predict`` does.
+
+    The CNN's probability is limited to the class' range (:meth:`ZBins.restrict`), its peak read
+    (:meth:`ZBins.estimate`), and, where ``flux``, ``ivar`` and ``lam`` are given, quasars with
+    several candidate peaks are checked with :func:`check_quasar_redshifts`.
+
+    Returns
+    -------
+    dict with ``z``, ``z_err`` (unscaled σ of the chosen peak), ``peak_mass`` and ``z_check``
+    (0: not checked, 1: checked, the CNN's peak kept, 2: checked, replaced by another candidate)
+    """
+    labels = np.asarray(labels)
+    names = list(class_names)
+    prob = zbins.restrict(zprob, z_range, names, labels) if z_range else np.asarray(zprob)
+    z, z_err, mass = zbins.estimate(prob, window)
+    z_check = np.zeros(len(z), np.int16)
+    if flux is not None and len(z):
+        is_q = np.isin(labels, [names.index(q) for q in quasars if q in names])
+        is_bal = labels == names.index(bal) if bal in names else np.zeros(len(z), bool)
+        qrange = z_range.get(quasars[0], (0.0, 7.0)) if z_range else (0.0, 7.0)
+        z_new, checked = check_quasar_redshifts(zbins, prob, flux, ivar, lam, is_q, is_bal, qrange)
+        swap = ~np.isnan(z_new)
+        z_check[checked] = 1
+        z_check[swap] = 2
+        for i in np.flatnonzero(swap):  # σ and mass of the peak that was chosen
+            j = int(zbins.index(z_new[i]))
+            near = np.zeros_like(prob[i])
+            near[max(0, j - window):j + window + 1] = prob[i][max(0, j - window):j + window + 1]
+            if near.sum() > 0:
+                _, e, m = zbins.estimate(near[None, :], window)
+                z_err[i], mass[i] = e[0], m[0]
+            else:
+                z_err[i], mass[i] = zbins.width * (1 + z_new[i]), 0.0
+        z = np.where(swap, z_new, z)
+    return {"z": z, "z_err": z_err, "peak_mass": mass, "z_check": z_check}

@@ -1,0 +1,77 @@
+"""The line-fit check of quasar redshifts, on spectra built with known lines."""
+import numpy as np
+import pytest
+
+from specml_utils import zcheck
+from specml_utils.metrics import velocity_offset
+from specml_utils.models import ZBins
+from specml_utils.preprocess import Grid
+
+LAM = 10 ** Grid().centres
+NAMES = ("STAR", "GALAXY", "QSO", "QSO_BAL")
+
+
+def quasar(z, rng, lines=((1215.67, 8.0), (1549.06, 3.0), (1908.73, 1.5), (2799.12, 2.0)), noise=0.1):
+    """A flat continuum with broad lines at ``z``, the forest's mean absorption, and noise."""
+    rest = LAM / (1 + z)
+    flux = np.ones_like(LAM)
+    for centre, amp in lines:
+        flux += amp * np.exp(-0.5 * ((rest - centre) / (centre * 2500 / 299792.458)) ** 2)
+    flux *= zcheck.mean_forest_transmission(LAM, z)
+    return flux + noise * rng.standard_normal(LAM.size), np.full(LAM.size, noise ** -2)
+
+
+def test_aliases_by_hand():
+    # CIV seen at z = 2.2 read as Lyα, and the reverse
+    a = zcheck.aliases(2.2)
+    assert min(abs(x - (3.2 * 1549.06 / 1215.67 - 1)) for x in a) < 1e-12
+    assert min(abs(x - (3.2 * 1215.67 / 1549.06 - 1)) for x in a) < 1e-12
+    assert all(0 <= x <= 7 for x in a) and len(zcheck.aliases(2.2, (2.0, 2.5))) < len(a)
+
+
+def test_chi2_is_lowest_at_the_true_redshift_and_an_emission_line_cannot_hide_in_the_forest():
+    rng = np.random.default_rng(1)
+    flux, ivar = quasar(2.2, rng)
+    truth = zcheck.chi2(flux, ivar, LAM, 2.2)
+    # reading CIV as Lyα puts the real Lyα line in the "forest" of z = 3.08; it must cost
+    wrong = zcheck.chi2(flux, ivar, LAM, 3.2 * 1549.06 / 1215.67 - 1)
+    assert truth < wrong - 100
+    # and it is a minimum: 3000 km/s either side fits worse
+    for dv in (-3000, 3000):
+        assert truth < zcheck.chi2(flux, ivar, LAM, (1 + 2.2) * (1 + dv / 299792.458) - 1)
+
+
+def test_check_replaces_a_wrong_top_peak_and_keeps_a_right_one():
+    zb = ZBins()
+    rng = np.random.default_rng(2)
+    alias = 3.2 * 1549.06 / 1215.67 - 1
+    flux, ivar = np.array([quasar(2.2, rng)[0], quasar(2.2, rng)[0]]), np.full((2, LAM.size), 100.0)
+    # spectrum 0: the CNN prefers the alias; spectrum 1: it prefers the truth
+    prob = np.array([0.6 * zb.soft_targets([alias])[0] + 0.4 * zb.soft_targets([2.2])[0],
+                     0.6 * zb.soft_targets([2.2])[0] + 0.4 * zb.soft_targets([alias])[0]])
+    z, checked = zcheck.check_quasar_redshifts(zb, prob, flux, ivar, LAM, np.array([True, True]))
+    assert checked.all()
+    assert abs(velocity_offset(z[0], 2.2)) < 1500 and np.isnan(z[1])
+    # a spectrum not called a quasar is left alone
+    z, checked = zcheck.check_quasar_redshifts(zb, prob, flux, ivar, LAM, np.array([False, False]))
+    assert not checked.any() and np.isnan(z).all()
+
+
+def test_aliases_are_tried_when_the_cnn_missed_the_right_peak():
+    zb = ZBins()
+    rng = np.random.default_rng(3)
+    flux, ivar = quasar(2.2, rng)
+    alias, other = 3.2 * 1549.06 / 1215.67 - 1, 0.9
+    prob = 0.45 * zb.soft_targets([alias])[0] + 0.3 * zb.soft_targets([other])[0] + 0.25 / zb.n
+    out = zcheck.class_redshifts(zb, prob[None, :], [2], NAMES, {"QSO": (0.3, 5.5), "QSO_BAL": (0.3, 5.5)},
+                                 flux[None, :], ivar[None, :], LAM)
+    assert out["z_check"][0] == 2 and abs(velocity_offset(out["z"][0], 2.2)) < 1500
+    assert out["z_err"][0] > 0
+
+
+def test_class_redshifts_without_spectra_is_the_restricted_estimate():
+    zb = ZBins()
+    prob = 0.6 * zb.soft_targets([0.0, 0.0]) + 0.4 * zb.soft_targets([2.2, 2.2])
+    out = zcheck.class_redshifts(zb, prob, [0, 2], NAMES, {"STAR": (-0.01, 0.01), "QSO": (0.3, 6.0)})
+    assert out["z"][0] == pytest.approx(0.0, abs=1e-3) and out["z"][1] == pytest.approx(2.2, abs=1e-3)
+    assert (out["z_check"] == 0).all()
