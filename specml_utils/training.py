@@ -35,6 +35,12 @@ def balanced_class_weight(labels, n_classes: int) -> dict:
     return {i: float(w[i]) for i in range(n_classes)}
 
 
+def seed(value: int) -> None:
+    """Seed Python, NumPy and the backend. Call it before building a model: its initial weights
+    are drawn then, so the same seed gives the same trained model on the same machine."""
+    keras.utils.set_random_seed(value)
+
+
 def fit(model: keras.Model, x, y, x_val, y_val, epochs: int = 50, batch_size: int = 240, patience: int = 8,
         class_weight: dict | None = None, sample_weight=None, checkpoint=None, seed: int = 0,
         verbose: int = 0) -> TrainResult:

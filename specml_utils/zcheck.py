@@ -112,6 +112,38 @@ def aliases(z: float, z_range=(0.0, 7.0)) -> list:
     return sorted(zz for zz in out if z_range[0] <= zz <= z_range[1])
 
 
+def strongest_line(flux, ivar, lam, window: int = 41) -> float:
+    """Observed wavelength (Å) of the most significant emission feature: the peak of the flux
+    above its running median (over ``window`` bins), in units of its noise, smoothed over 3 bins."""
+    from scipy.ndimage import median_filter, uniform_filter1d
+
+    good = ivar > 0
+    if good.sum() < window:
+        return float("nan")
+    f = np.where(good, flux, np.interp(lam, lam[good], flux[good]))
+    excess = (f - median_filter(f, window, mode="nearest")) * np.sqrt(ivar)
+    return float(lam[int(np.argmax(uniform_filter1d(excess, 3)))])
+
+
+def extra_candidates(zbins, prob, cands, flux, ivar, lam, z_range, window: int = 6) -> list:
+    """Candidates the CNN may have missed: the line aliases of its top solution, and the
+    redshifts at which the spectrum's strongest emission feature is Lyα, CIV, CIII], MgII, Hβ or
+    [OIII]. Each gets the CNN's probability within ±``window`` bins as its prior (at least 1e-6);
+    one within 2·``window`` bins of a candidate already there is not added."""
+    peak = strongest_line(flux, ivar, lam)
+    proposed = aliases(cands[0][0], z_range)
+    if np.isfinite(peak):
+        proposed += [peak / line - 1 for line in ALIAS_LINES + (5008.24,) if z_range[0] <= peak / line - 1 <= z_range[1]]
+    taken = list(np.log1p([z for z, _ in cands]))
+    out = []
+    for z in proposed:
+        if np.abs(np.array(taken) - np.log1p(z)).min() > 2 * window * zbins.width:
+            j = int(zbins.index(z))
+            out.append((z, max(float(prob[max(0, j - window):j + window + 1].sum()), 1e-6)))
+            taken.append(np.log1p(z))
+    return out
+
+
 def best_candidate(flux, ivar, lam, cands, bal: bool = False, prior_weight: float = 1.0) -> tuple[int, float, float]:
     """The most probable candidate given the fit and the CNN: the lowest χ² − 2 ln(mass).
 
@@ -151,7 +183,7 @@ def check_quasar_redshifts(zbins, prob, flux, ivar, lam, is_quasar, is_bal=None,
     z_range : (float, float)
         Where a quasar may be (the line aliases of the top solution are tried within it).
     alias_below : float
-        The aliases are tried only where the top solution's probability is below this.
+        Where the top solution's probability is below this, :func:`extra_candidates` are tried too.
     min_gain : float
         The χ² a candidate must gain over the most probable one to replace it.
 
@@ -168,13 +200,8 @@ def check_quasar_redshifts(zbins, prob, flux, ivar, lam, is_quasar, is_bal=None,
         cands = candidates(zbins, prob[i])
         if len(cands) < 2:
             continue
-        # where the CNN is unsure, the top solution's line aliases too, with the CNN's
-        # probability there as their prior
-        taken = np.log1p([z for z, _ in cands])
-        for za in aliases(cands[0][0], z_range) if cands[0][1] < alias_below else ():
-            if np.abs(taken - np.log1p(za)).min() > 2 * zbins.width * 6:
-                j = int(zbins.index(za))
-                cands.append((za, max(float(prob[i][max(0, j - 6):j + 7].sum()), 1e-6)))
+        if cands[0][1] < alias_below:
+            cands += extra_candidates(zbins, prob[i], cands, flux[i], ivar[i], lam, z_range)
         checked[i] = True
         k, z_best, gain = best_candidate(flux[i], ivar[i], lam, cands, bool(is_bal[i]))
         if k != 0 and gain > min_gain:
