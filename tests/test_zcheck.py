@@ -75,3 +75,20 @@ def test_class_redshifts_without_spectra_is_the_restricted_estimate():
     out = zcheck.class_redshifts(zb, prob, [0, 2], NAMES, {"STAR": (-0.01, 0.01), "QSO": (0.3, 6.0)})
     assert out["z"][0] == pytest.approx(0.0, abs=1e-3) and out["z"][1] == pytest.approx(2.2, abs=1e-3)
     assert (out["z_check"] == 0).all()
+
+
+def test_strongest_line_proposes_the_redshift_the_cnn_missed():
+    zb = ZBins()
+    rng = np.random.default_rng(4)
+    # a low-redshift quasar: MgII, Hβ and [OIII] in the range; the CNN's unsure peaks are all elsewhere
+    flux, ivar = quasar(0.55, rng, lines=((2799.12, 6.0), (4862.68, 3.0), (5008.24, 2.0)))
+    assert abs(zcheck.strongest_line(flux, ivar, LAM) - 2799.12 * 1.55) < 30
+    prob = 0.4 * zb.soft_targets([1.7])[0] + 0.35 * zb.soft_targets([2.6])[0] + 0.25 / zb.n
+    out = zcheck.class_redshifts(zb, prob[None, :], [3], NAMES, {"QSO": (0.3, 5.5), "QSO_BAL": (0.3, 5.5)},
+                                 flux[None, :], ivar[None, :], LAM)
+    assert out["z_check"][0] == 2 and abs(velocity_offset(out["z"][0], 0.55)) < 1500
+    # with a confident CNN (top peak above alias_below) no such candidate is tried
+    sure = 0.8 * zb.soft_targets([1.7])[0] + 0.2 * zb.soft_targets([2.6])[0]
+    z, _ = zcheck.check_quasar_redshifts(zb, sure[None, :], flux[None, :], ivar[None, :], LAM, [True],
+                                         z_range=(0.3, 5.5))
+    assert np.isnan(z[0]) or abs(velocity_offset(z[0], 0.55)) > 6000
