@@ -163,7 +163,6 @@ class ZBins:
         z = np.expm1(t)
         return z, (1 + z) * np.sqrt(var), mass
 
-
     def restrict(self, prob, ranges: dict, names, labels) -> np.ndarray:
         """Zero the probability outside the redshift range of each spectrum's class.
 

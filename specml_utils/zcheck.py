@@ -4,9 +4,9 @@ The redshift CNN gives a probability over redshift; where it has more than one p
 that could be Lyα or MgII, CIV or Lyα), the most probable peak is not always right on real
 spectra. Here each candidate peak is fitted with a generic quasar model — a smooth continuum
 plus non-negative broad emission lines at that redshift, with the Lyα forest's absorption and
-scatter blueward of Lyα — and the candidate whose lines explain the spectrum best (lowest χ²)
-is kept. It is what template-fitting pipelines do for every spectrum, done here only where the
-network is unsure, so it costs little.
+scatter blueward of Lyα — and the candidate with the highest posterior (the CNN's probability
+times the fit's likelihood) is kept. It is what template-fitting pipelines do for every
+spectrum, done here only where the network is unsure.
 """
 from __future__ import annotations
 
@@ -36,8 +36,6 @@ def mean_forest_transmission(lam, z):
 
 _CENTRES = np.repeat(CHECK_LINES, len(LINE_SIGMAS_KMS))
 _SIGMAS = _CENTRES * np.tile(LINE_SIGMAS_KMS, len(CHECK_LINES)) / C_KMS
-
-
 _POLY: dict = {}
 
 
@@ -185,7 +183,7 @@ def check_quasar_redshifts(zbins, prob, flux, ivar, lam, is_quasar, is_bal=None,
     alias_below : float
         Where the top solution's probability is below this, :func:`extra_candidates` are tried too.
     min_gain : float
-        The χ² a candidate must gain over the most probable one to replace it.
+        The score (χ² − 2 ln mass) a candidate must gain over the most probable one to replace it.
 
     Returns
     -------
