@@ -66,3 +66,6 @@ MARKED = {
 }
 
 C_KMS = 299792.458  # speed of light, km/s
+#: Lyα forest effective optical depth τ_eff(z) = TAU_EFF_A (1 + z)^TAU_EFF_GAMMA (Faucher-Giguère et al. 2008)
+TAU_EFF_A = 0.0018
+TAU_EFF_GAMMA = 3.92

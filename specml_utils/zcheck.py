@@ -11,9 +11,10 @@ spectrum, done here only where the network is unsure.
 from __future__ import annotations
 
 import numpy as np
+from scipy.ndimage import median_filter, uniform_filter1d
 from scipy.optimize import nnls
 
-from .lines import C_KMS
+from .lines import C_KMS, TAU_EFF_A, TAU_EFF_GAMMA
 
 #: rest wavelengths (Å) of the emission lines the model may use: OVI/Lyβ, Lyα, NV, SiIV, CIV,
 #: HeII, CIII], CII], MgII, [OII], Hγ, Hβ, [OIII] 4960/5008, Hα
@@ -31,7 +32,7 @@ def mean_forest_transmission(lam, z):
     """exp(−τ_eff) of the Lyα forest, τ_eff = 0.0018 (1 + z_abs)^3.92 (Faucher-Giguère et al.
     2008), blueward of the quasar's Lyα; 1 elsewhere."""
     z_abs = lam / 1215.67 - 1
-    return np.where(lam / (1 + z) < 1215.67, np.exp(-0.0018 * (1 + z_abs) ** 3.92), 1.0)
+    return np.where(lam / (1 + z) < 1215.67, np.exp(-TAU_EFF_A * (1 + z_abs) ** TAU_EFF_GAMMA), 1.0)
 
 
 _CENTRES = np.repeat(CHECK_LINES, len(LINE_SIGMAS_KMS))
@@ -113,8 +114,6 @@ def aliases(z: float, z_range=(0.0, 7.0)) -> list:
 def strongest_line(flux, ivar, lam, window: int = 41) -> float:
     """Observed wavelength (Å) of the most significant emission feature: the peak of the flux
     above its running median (over ``window`` bins), in units of its noise, smoothed over 3 bins."""
-    from scipy.ndimage import median_filter, uniform_filter1d
-
     good = ivar > 0
     if good.sum() < window:
         return float("nan")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..lines import C_KMS
+from ..lines import C_KMS, TAU_EFF_A, TAU_EFF_GAMMA
 
 H = 6.62607015e-27
 K_B = 1.380649e-16
@@ -134,7 +134,7 @@ def lya_forest(rng, lam_obs, lam_rest):
     for line, strength in ((1215.67, 1.0), (1025.72, 0.16), (972.54, 0.056)):
         z_abs = lam_obs / line - 1
         inside = lam_rest < line
-        tau_eff = strength * 0.0018 * (1 + z_abs) ** 3.92
+        tau_eff = strength * TAU_EFF_A * (1 + z_abs) ** TAU_EFF_GAMMA
         tau0 = _tau0_for_mean(np.exp(-tau_eff), sig)
         trans = np.where(inside, trans * np.exp(-tau0 * field), trans)
         field = np.roll(field, 7, axis=1)  # decorrelate the higher series a little
