@@ -10,7 +10,8 @@ from pathlib import Path
 def _cmd_mock(a) -> int:
     from .mock import MockConfig, generate_survey
 
-    cfg = MockConfig(n_spectra=a.n_spectra, seed=a.seed, class_mix=a.class_mix, workers=a.workers)
+    cfg = MockConfig(n_spectra=a.n_spectra, seed=a.seed, class_mix=a.class_mix, workers=a.workers,
+                     physics=a.physics)
     summary = generate_survey(cfg, a.out, progress=not a.quiet)
     print(json.dumps({k: summary[k] for k in ("n_rows", "n_objects", "n_files", "class_counts", "seconds",
                                               "spectra_per_s")}, indent=1))
@@ -128,6 +129,9 @@ def main(argv=None) -> int:
     m.add_argument("--n-spectra", type=int, default=20_000)
     m.add_argument("--seed", type=int, default=12345)
     m.add_argument("--class-mix", default="balanced", choices=["balanced", "dr12"])
+    m.add_argument("--physics", default="auto", choices=["auto", "analytic", "templates", "mixed"],
+                   help="spectra from analytic physics, the BOSS templates, or both (auto: mixed when the "
+                        "templates are found)")
     m.add_argument("--out", required=True, type=Path)
     m.add_argument("--workers", type=int, default=None)
     m.add_argument("--quiet", action="store_true")

@@ -1,17 +1,14 @@
-"""Helpers of the exploration notebook: class tables, example spectra, real-vs-mock, a viewer."""
+"""Helpers of the exploration notebook: class tables, example spectra, mock-vs-real comparisons, a viewer."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 from astropy.table import Table
 
-from . import paths, plots
+from . import plots
 from .catalog import spectrum_paths
 from .classes import CLASS_NAMES, PERSON_CODE, THESIS_TABLE1
 from .spectra import SpectrumReadError, read_spec_lite
-
-PIPELINE_TO_CLASS = {"STAR": "STAR", "GALAXY": "GALAXY", "QSO": "QSO"}
-
 
 def class_table(cat: Table) -> pd.DataFrame:
     """Spectra per visual-inspection class, beside the thesis' Table 1 (published, full DR12 superset)."""
@@ -46,19 +43,6 @@ def pick_examples(cat: Table, home, seed: int = 0, min_sn: float = 4.0) -> tuple
                 info[cls] = (float(cat["Z_VI"][i]), f"{s.ident['plate']}-{s.ident['mjd']}-{s.ident['fiberid']}")
                 break
     return spectra, info
-
-
-def real_spectra(min_sn: float = 0.0) -> list:
-    """The real spec-lite files of the shared folder with their pipeline CLASS, Z and S/N (empty when absent)."""
-    out = []
-    for p in paths.real_spectra_files():
-        try:
-            s = read_spec_lite(p, meta=True)
-        except SpectrumReadError:
-            continue
-        if s.meta.get("SN_MEDIAN_ALL", 0) >= min_sn:
-            out.append(s)
-    return out
 
 
 def median_sn(spectrum) -> float:
@@ -110,3 +94,93 @@ def spectrum_viewer(cat: Table, home, interactive: bool = True, default_class: s
         plt.show()
 
     return w.interactive(show, cls=cls_w, k=obj_w)
+
+
+#: rest-frame grid of the composites: 800–10,500 Å in steps of 2e-3 in log10 λ
+COMPOSITE_GRID = (np.log10(800.0), 2e-3, 557)
+
+
+def rest_composite(spectra: list, z) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Median rest-frame composite of spectra at redshifts ``z``.
+
+    Each spectrum is ivar-weighted-rebinned onto :data:`COMPOSITE_GRID` in its rest frame and
+    divided by its median; the composite is the median over spectra in each bin that at least
+    three of them cover (NaN elsewhere).
+
+    Returns
+    -------
+    wave, composite, count : ndarray
+        Rest wavelength (Å), the composite, the number of spectra in each bin.
+    """
+    from dataclasses import replace
+
+    from .preprocess import Grid, rebin
+
+    grid = Grid(*COMPOSITE_GRID)
+    shifted = [replace(s, loglam=s.loglam - np.log10(1 + zi)) for s, zi in zip(spectra, z)]
+    flux, ivar = rebin(shifted, grid)
+    good = ivar > 0
+    med = np.array([np.median(f[g]) if g.sum() > 10 else np.nan for f, g in zip(flux, good)])
+    ok = np.isfinite(med) & (med > 0)
+    norm = np.where(good[ok], flux[ok] / med[ok, None], np.nan)
+    count = good[ok].sum(axis=0)
+    with np.errstate(all="ignore"):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            comp = np.nanmedian(norm, axis=0) if ok.any() else np.full(grid.nbins, np.nan)
+    comp = np.where(count >= 3, comp, np.nan)
+    return 10 ** grid.centres, comp, count
+
+
+def mock_and_real_by_class(cat: Table, home, per_class: int = 150, seed: int = 0) -> dict:
+    """Spectra, redshifts, S/N and colours per class, from the mock (a random sample of confident
+    rows) and from the real visually inspected set.
+
+    Returns ``{class: {"mock": {...}, "real": {...}}}`` with ``spectra``, ``z``, ``sn`` and
+    ``psfmag`` (n × 5, ugriz) in each.
+    """
+    from . import real
+
+    rng = np.random.default_rng(seed)
+    codes = np.asarray(cat["CLASS_PERSON"])
+    conf = np.asarray(cat["Z_CONF_PERSON"])
+    vi = real.vi_catalog()
+    out = {}
+    for cls in CLASS_NAMES:
+        rows = rng.permutation(np.flatnonzero((codes == PERSON_CODE[cls]) & (conf == 3)))[:per_class]
+        mock = {"spectra": [], "z": [], "psfmag": []}
+        for i, p in zip(rows, spectrum_paths(cat[rows], home)):
+            try:
+                mock["spectra"].append(read_spec_lite(p))
+            except (SpectrumReadError, FileNotFoundError):
+                continue
+            mock["z"].append(float(cat["Z_VI"][i]))
+            mock["psfmag"].append(np.asarray(cat["PSFMAG"][i], float))
+        entry = {"mock": mock}
+        if vi is not None:
+            sel = vi[np.asarray(vi["CLASS"]) == cls]
+            entry["real"] = {"spectra": [read_spec_lite(p) for p in sel["PATH"]],
+                             "z": [float(v) for v in sel["Z_VI"]],
+                             "psfmag": [np.asarray(m, float) for m in sel["PSFMAG"]]}
+        for d in entry.values():
+            d["sn"] = np.array([median_sn(s) for s in d["spectra"]])
+            d["psfmag"] = np.array(d["psfmag"]).reshape(-1, 5)
+            d["z"] = np.array(d["z"])
+        out[cls] = entry
+    return out
+
+
+def sn_colour_table(samples: dict) -> pd.DataFrame:
+    """Per class and source: spectra, median S/N, fraction at S/N < 2, median u−g and g−r."""
+    rows = []
+    for cls, entry in samples.items():
+        for src, d in entry.items():
+            if not len(d["sn"]):
+                continue
+            m = d["psfmag"]
+            rows.append({"class": cls, "source": src, "spectra": len(d["sn"]),
+                         "S/N median": np.median(d["sn"]), "S/N < 2": np.mean(d["sn"] < 2),
+                         "u−g median": np.median(m[:, 0] - m[:, 1]), "g−r median": np.median(m[:, 1] - m[:, 2])})
+    return pd.DataFrame(rows).set_index(["class", "source"])

@@ -155,3 +155,59 @@ def dropped_rows(report: dict):
     ax.set_xlabel("rows dropped")
     fig.tight_layout()
     return fig
+
+
+def composites(samples: dict):
+    """Median rest-frame composites per class: the mock (colour) and the real visually inspected
+    spectra (black), each divided by its median; the legend gives how many spectra each holds.
+    Features an inspector looks at — Balmer and Ca lines of stars, a galaxy's emission lines,
+    the quasar's broad lines and forest — should sit at the same place with similar strength."""
+    from .explore import rest_composite
+
+    fig, axes = plt.subplots(len(samples), 1, figsize=(10, 2.6 * len(samples)))
+    for ax, (cls, entry) in zip(np.atleast_1d(axes), samples.items()):
+        for src, d in entry.items():
+            if not d["spectra"]:
+                continue
+            wave, comp, _ = rest_composite(d["spectra"], d["z"])
+            ax.plot(wave, comp, lw=0.8 if src == "mock" else 1.0, color=CLASS_COLORS[cls] if src == "mock" else "k",
+                    label=f"{src} ({len(d['spectra'])} spectra)")
+        ax.set_title(cls, fontsize=9, loc="left")
+        ax.set_ylabel("flux / median")
+        ax.legend(fontsize=8, loc="upper right")
+        finite = [ln.get_ydata() for ln in ax.get_lines()]
+        top = np.nanpercentile(np.concatenate(finite), 99.5) if finite else 2
+        ax.set_ylim(0, top * 1.1)
+    np.atleast_1d(axes)[-1].set_xlabel("rest-frame wavelength [Å]")
+    fig.tight_layout()
+    return fig
+
+
+def sn_and_colours(samples: dict):
+    """Median S/N per pixel (left) and u−g against g−r PSF colours (right), per class, for the
+    mock (colour) and the real visually inspected spectra (black)."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    bins = np.logspace(-1, 2, 25)
+    for cls, entry in samples.items():
+        for src, d in entry.items():
+            if not len(d["sn"]):
+                continue
+            real = src != "mock"
+            axes[0].hist(np.clip(d["sn"], 0.1, None), bins=bins, density=True, histtype="step",
+                         ls="--" if real else "-", color=CLASS_COLORS[cls], lw=1.6 if real else 1.0,
+                         label=f"{cls} {src} ({len(d['sn'])})")
+            m = d["psfmag"]
+            axes[1].scatter(m[:, 1] - m[:, 2], m[:, 0] - m[:, 1], s=14 if real else 4, color=CLASS_COLORS[cls],
+                            edgecolor="k" if real else "none", marker="o" if real else ".", alpha=1 if real else 0.4,
+                            label=f"{cls} {src}")
+    axes[0].set_xscale("log")
+    axes[0].set_xlabel("median S/N per pixel")
+    axes[0].set_ylabel("density")
+    axes[0].legend(fontsize=7, ncol=2)
+    axes[1].set_xlabel("g − r [mag]")
+    axes[1].set_ylabel("u − g [mag]")
+    axes[1].set_xlim(-0.6, 1.8)
+    axes[1].set_ylim(-0.6, 3.0)
+    axes[1].legend(fontsize=7, ncol=2, markerscale=2)
+    fig.tight_layout()
+    return fig

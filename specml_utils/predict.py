@@ -61,6 +61,7 @@ class Bundle:
     class_names: tuple = CLASS_NAMES
     z_range: dict = field(default_factory=dict)
     info: dict = field(default_factory=dict)
+    prior_weights: tuple | None = None
 
     @classmethod
     def load(cls, folder=None) -> "Bundle":
@@ -85,18 +86,24 @@ class Bundle:
                    redshift=keras.saving.load_model(folder / r["file"]),
                    grid=Grid(**c["grid"]), weighted=c["weighted"], zbins=ZBins(**r["zbins"]),
                    sigma_scale=_per_class(r["sigma_scale"], c["class_names"]), class_names=tuple(c["class_names"]),
-                   z_range=r.get("z_range", {}), info=info)
+                   z_range=r.get("z_range", {}), info=info,
+                   prior_weights=tuple(c["prior"]["weights"]) if c.get("prior") else None)
 
-    def predict_x(self, x: np.ndarray, flux=None, ivar=None, batch_size: int = 1024) -> dict:
+    def predict_x(self, x: np.ndarray, flux=None, ivar=None, batch_size: int = 1024, prior: bool = True) -> dict:
         """Class probabilities, class, z and σ_z for standardised inputs ``x`` (n, nbins).
+
+        Class probabilities are moved from the training set's class mix to the survey's where the
+        bundle records one (``prior`` in ``bundle.json``; :func:`specml_utils.models.prior_weights`);
+        ``prior=False`` keeps the training mix (for a test split drawn like the training set).
 
         With the rebinned ``flux`` and ``ivar`` (not standardised) the redshifts of quasars the
         CNN is unsure of are checked with a line fit (:mod:`specml_utils.zcheck`).
         """
-        from .models import class_probabilities, redshift_probabilities
+        from .models import class_probabilities, redshift_probabilities, shift_prior
         from .zcheck import class_redshifts
 
         prob, _ = class_probabilities(self.classifier, x, batch_size)
+        prob = shift_prior(prob, self.prior_weights if prior else None)  # to the survey's class mix
         label = prob.argmax(axis=1)
         zprob = redshift_probabilities(self.redshift, x, batch_size)
         out = class_redshifts(self.zbins, zprob, label, self.class_names, self.z_range, flux, ivar,

@@ -112,20 +112,36 @@ def stratified_split(labels, groups=None, fractions=(0.6, 0.2, 0.2), seed: int =
     """Assign each row to train (0), validation (1) or test (2), stratified by label.
 
     Rows sharing a group (the same THING_ID, i.e. repeat observations of one object) always land
-    in the same split, so no object is seen in training and tested again.
+    in the same split, so no object is seen in training and tested again. A class with fewer than
+    three objects cannot be stratified (a small download meets this first): its rows go to the
+    training split and a warning names the class and its count.
     """
+    import warnings
+
     from sklearn.model_selection import train_test_split
 
     labels = np.asarray(labels)
     groups = np.arange(len(labels)) if groups is None else np.asarray(groups)
     uniq, first = np.unique(groups, return_index=True)
     glab = labels[first]
+    values, counts = np.unique(glab, return_counts=True)
+    rare = values[counts < 3]
+    if rare.size:
+        names = ", ".join(f"{CLASS_NAMES[v] if 0 <= v < len(CLASS_NAMES) else v} ({c})"
+                          for v, c in zip(values, counts) if v in rare)
+        warnings.warn(f"too few objects to split class(es) {names}: they all go to the training split",
+                      stacklevel=2)
+    common = ~np.isin(glab, rare)
+    split = np.zeros(len(labels), np.int8)
+    if common.sum() < 3:
+        return split
     f_train, f_val, f_test = (f / sum(fractions) for f in fractions)
-    g_train, g_rest, _, y_rest = train_test_split(uniq, glab, test_size=f_val + f_test, stratify=glab,
-                                                  random_state=seed)
-    g_val, g_test = train_test_split(g_rest, test_size=f_test / (f_val + f_test), stratify=y_rest,
-                                     random_state=seed + 1)
-    split = np.full(len(labels), -1, np.int8)
+    g_train, g_rest, _, y_rest = train_test_split(uniq[common], glab[common], test_size=f_val + f_test,
+                                                  stratify=glab[common], random_state=seed)
+    # the second cut can only be stratified where each class left has two members
+    _, rest_counts = np.unique(y_rest, return_counts=True)
+    g_val, g_test = train_test_split(g_rest, test_size=f_test / (f_val + f_test),
+                                     stratify=y_rest if rest_counts.min() >= 2 else None, random_state=seed + 1)
     for k, g in enumerate((g_train, g_val, g_test)):
         split[np.isin(groups, g)] = k
     return split

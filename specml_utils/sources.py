@@ -11,18 +11,24 @@ from astropy.table import Table
 
 from . import catalog, paths, sas
 from .mock import MockConfig, generate_survey
+from .mock.survey import resolve_physics
 
 
-def mock_home(n_spectra: int, seed: int, class_mix: str = "balanced") -> Path:
+def mock_tag(n_spectra: int, seed: int, class_mix: str = "balanced", physics: str = "auto") -> str:
+    """The name of a mock survey's settings, e.g. ``n20000_seed12345_balanced_mixed``."""
+    return f"n{n_spectra}_seed{seed}_{class_mix}_{resolve_physics(physics)}"
+
+
+def mock_home(n_spectra: int, seed: int, class_mix: str = "balanced", physics: str = "auto") -> Path:
     """Where the mock survey with these settings lives under the data folder."""
-    return paths.MOCK / f"n{n_spectra}_seed{seed}_{class_mix}"
+    return paths.MOCK / mock_tag(n_spectra, seed, class_mix, physics)
 
 
 def ensure_mock(n_spectra: int = 20_000, seed: int = 12345, class_mix: str = "balanced",
-                home=None, workers: int | None = None, progress: bool = True) -> Path:
+                home=None, workers: int | None = None, progress: bool = True, physics: str = "auto") -> Path:
     """Generate the mock survey unless an identical one is already on disk; return its data home."""
-    home = Path(home) if home else mock_home(n_spectra, seed, class_mix)
-    cfg = MockConfig(n_spectra=n_spectra, seed=seed, class_mix=class_mix, workers=workers)
+    home = Path(home) if home else mock_home(n_spectra, seed, class_mix, physics)
+    cfg = MockConfig(n_spectra=n_spectra, seed=seed, class_mix=class_mix, workers=workers, physics=physics)
     manifest = home / "mock_manifest.json"
     if manifest.exists():
         old = json.loads(manifest.read_text())["config"]
@@ -69,5 +75,5 @@ def load_catalog(home) -> Table:
 def dataset_path(source: str = "mock", n_spectra: int = 20_000, seed: int = 12345, class_mix: str = "balanced",
                  nbins: int = 443) -> Path:
     """Where notebook 03 writes, and notebooks 04–06 read, the preprocessed dataset."""
-    tag = f"mock_n{n_spectra}_seed{seed}_{class_mix}" if source == "mock" else "sdss"
+    tag = f"mock_{mock_tag(n_spectra, seed, class_mix)}" if source == "mock" else "sdss"
     return paths.PROCESSED / f"{tag}_{nbins}bins.h5"

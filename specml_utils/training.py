@@ -46,6 +46,9 @@ def fit(model: keras.Model, x, y, x_val, y_val, epochs: int = 50, batch_size: in
         verbose: int = 0) -> TrainResult:
     """Train ``model`` (compiled) and restore the weights of its best validation-loss epoch.
 
+    ``x`` is an array with targets ``y``, or a ``keras.utils.PyDataset`` (``y`` None) that yields
+    its own batches (augmented training, :class:`specml_utils.augment.AugmentedBatches`).
+
     The learning rate drops by 0.3× after ``patience // 2`` epochs without improvement, and early
     stopping ends training after ``patience`` such epochs. The best model is
     kept on disk at ``checkpoint`` (a ``.keras`` file, written atomically) when one is given.
@@ -63,9 +66,14 @@ def fit(model: keras.Model, x, y, x_val, y_val, epochs: int = 50, batch_size: in
             keras.callbacks.ModelCheckpoint(ckpt, monitor="val_loss", save_best_only=True),
         ]
         t0 = time.perf_counter()
-        hist = model.fit(x, y, validation_data=(x_val, y_val), epochs=epochs, batch_size=batch_size,
-                         class_weight=class_weight, sample_weight=sample_weight, callbacks=callbacks,
-                         verbose=verbose, shuffle=True)
+        if y is None:  # a dataset that batches (and weights) itself
+            n_train = x.n_samples
+            hist = model.fit(x, validation_data=(x_val, y_val), epochs=epochs, callbacks=callbacks, verbose=verbose)
+        else:
+            n_train = len(x)
+            hist = model.fit(x, y, validation_data=(x_val, y_val), epochs=epochs, batch_size=batch_size,
+                             class_weight=class_weight, sample_weight=sample_weight, callbacks=callbacks,
+                             verbose=verbose, shuffle=True)
         seconds = time.perf_counter() - t0
         best = keras.saving.load_model(ckpt)
         model.set_weights(best.get_weights())
@@ -75,7 +83,7 @@ def fit(model: keras.Model, x, y, x_val, y_val, epochs: int = 50, batch_size: in
     h = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
     n_epochs = len(h["loss"])
     return TrainResult(history=h, best_epoch=int(np.argmin(h["val_loss"])) + 1, epochs_run=n_epochs,
-                       seconds=round(seconds, 2), train_spectra_per_s=round(len(x) * n_epochs / seconds, 1),
+                       seconds=round(seconds, 2), train_spectra_per_s=round(n_train * n_epochs / seconds, 1),
                        class_weight=class_weight, params=int(model.count_params()))
 
 
@@ -91,3 +99,20 @@ def predict_timed(model: keras.Model, x, batch_size: int = 1024) -> tuple[np.nda
     t0 = time.perf_counter()
     out = model.predict(x, batch_size=batch_size, verbose=0)
     return out, round(len(x) / (time.perf_counter() - t0), 1)
+
+
+def training_inputs(split: dict, targets, augment=None, batch_size: int = 240, seed: int = 0,
+                    sample_weight=None, weighted: bool = True):
+    """What :func:`fit` trains on: ``(x, y)`` arrays, or with ``augment`` (an
+    :class:`~specml_utils.augment.AugmentConfig`) an :class:`~specml_utils.augment.AugmentedBatches`
+    dataset re-observed for every batch, and None.
+
+    ``split`` is a dataset split (``X``, and ``flux``/``ivar`` for augmentation); ``targets`` what
+    the model's loss expects. With augmentation, ``sample_weight`` travels inside the dataset.
+    """
+    if augment is None:
+        return split["X"], targets
+    from .augment import AugmentedBatches
+
+    return AugmentedBatches(split["flux"], split["ivar"], targets, augment, batch_size=batch_size, seed=seed,
+                            sample_weight=sample_weight, weighted=weighted), None

@@ -77,6 +77,21 @@ def test_preprocess_on_a_local_cluster_equals_the_serial_run(survey, tmp_path):
     assert rep_serial["spectra_out"] == rep_dask["spectra_out"] and rep_serial["skipped"] == rep_dask["skipped"]
 
 
+def assert_tables_match(a, b):
+    """Equal rows: exact for classes, names and flags; floats to 1e-5 relative.
+
+    The guarantee is equality to float32 tolerance, not bit for bit: a network's last float32
+    digit can depend on which spectra share its batch, and a retried chunk is batched anew.
+    """
+    assert a.colnames == b.colnames and len(a) == len(b)
+    for col in a.colnames:
+        x, y = np.asarray(a[col]), np.asarray(b[col])
+        if x.dtype.kind == "f":
+            np.testing.assert_allclose(x, y, rtol=1e-5, atol=1e-6, equal_nan=True, err_msg=col)
+        else:
+            assert np.array_equal(x, y), col
+
+
 def _cluster_predict(files, models_dir, plugin):
     """predict on a 2-worker LocalCluster with the test's fault installed on every worker, new ones included."""
     from specml_utils.distributed import client_for
@@ -96,8 +111,7 @@ def test_predict_on_a_local_cluster_equals_serial_and_survives_a_killed_worker(s
     # every file is either a row or a reported failure (dead fibers: no valid pixel), in both runs alike
     assert len(serial) + rep_serial["failed"] == len(files)
     assert sorted(rep_dask["failed_files"]) == sorted(rep_serial["failed_files"])
-    for col in serial.colnames:
-        assert np.array_equal(np.asarray(serial[col]), np.asarray(dask[col])), col
+    assert_tables_match(serial, dask)
 
 
 def test_a_file_that_kills_workers_is_reported_and_nothing_else_is_lost(survey, bundle_dir):
@@ -112,5 +126,4 @@ def test_a_file_that_kills_workers_is_reported_and_nothing_else_is_lost(survey, 
     assert "failed twice on a worker" in lost[0][1]
     keep = np.asarray(serial["FILE"]) != bad
     assert len(dask) == keep.sum() == len(serial) - 1
-    for col in serial.colnames:
-        assert np.array_equal(np.asarray(serial[col])[keep], np.asarray(dask[col])), col
+    assert_tables_match(serial[keep], dask)

@@ -79,3 +79,38 @@ def test_catalog_then_spectra_like_the_cli(small_mock, tmp_path):
     assert counts["matched"] == len(rep.downloaded)
     full = sources.load_catalog(tmp_path)
     assert "BAL_FLAG_VI" in full.colnames
+
+
+def test_real_files_from_a_loopback_sas_download_and_preprocess(shared, tmp_path, capsys):
+    """The `source = "sdss"` path on real-format inputs: the real superset rows and spec-lite files of
+    plate 7102, served in the SAS layout on 127.0.0.1, go through `specml download` and `specml preprocess`."""
+    import h5py
+
+    from specml_utils import real
+    from specml_utils.cli import main
+
+    folder = shared / "real_spectra" / real.VI_SET
+    if not (folder / real.VI_CATALOG).exists():
+        pytest.skip("no boss_dr12_vi set in ../shared")
+    root = tmp_path / "sas"                           # links, so the shared files are read in place
+    (root / sas.SUPERSET_RELPATH).parent.mkdir(parents=True)
+    (root / sas.SUPERSET_RELPATH).symlink_to(folder / real.VI_CATALOG)
+    files = sorted(folder.glob("spec-*.fits"))
+    for f in files:
+        p, m, fib = (int(v) for v in f.stem.split("-")[1:])
+        dest = root / sas.spectrum_relpath(p, m, fib)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.symlink_to(f)
+    home = tmp_path / "home"
+    with SASServer(root) as srv:
+        assert main(["download", "--out", str(home), "--plates", "7102", "--no-bal", "--base-url", srv.url,
+                     "--quiet"]) == 0
+    assert len(list(home.rglob("spec-*.fits"))) == len(files)
+    out = tmp_path / "real.h5"
+    assert main(["preprocess", "--data", str(home), "--out", str(out), "--processes", "1", "--quiet"]) == 0
+    with h5py.File(out) as h:
+        labels = h["label"][:]
+        assert h["X"].shape == (len(files), 443)
+        assert sorted(set(labels)) == [0, 1, 2, 3]      # stars, galaxies, quasars and BAL quasars, from VI
+        assert set(h["split"][:]) == {0, 1, 2}
+

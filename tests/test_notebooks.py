@@ -40,7 +40,9 @@ def test_notebooks_01_to_03_run_with_small_parameters(small_home):
     assert m1["n_rows"] == 600 and sum(m1["class_counts"].values()) == 600
     m3 = json.loads((figures / "metrics" / "03_preprocess.json").read_text())
     assert m3["spectra_out"] > 500
-    assert (tmp_path / "data" / "processed" / "mock_n600_seed11_balanced_443bins.h5").exists()
+    from specml_utils import sources
+    tag = sources.mock_tag(600, 11, "balanced")                 # mixed physics with the templates, else analytic
+    assert (tmp_path / "data" / "processed" / f"mock_{tag}_443bins.h5").exists()
     for fig in ("01_class_examples", "01_redshift_sn", "02_dropped_rows", "03_before_after", "03_split_balance"):
         assert (figures / f"{fig}.png").stat().st_size > 10_000
 
@@ -64,6 +66,13 @@ def test_notebooks_04_to_06_train_save_and_compare(small_home):
     assert any(n.startswith("ours") for n in m6["side_by_side"]) and "QuasarNET retrained" in m6["side_by_side"]
     info = json.loads((models / "bundle.json").read_text())
     assert info["classifier"]["architecture"] == m4["chosen"] and info["redshift"]["sigma_scale"] == m5["sigma_scale"]
+    assert info["classifier"]["prior"]["name"] == "dr12" and len(info["classifier"]["prior"]["weights"]) == 4
+    from specml_utils import real
+    if real.vi_catalog() is not None:                          # the real spectra are scored, per label source
+        for m in (m4, m5):
+            assert m["real"]["VI"]["n"] == len(real.vi_catalog()) and m["real"]["pipeline"]["n"] > 0
+        assert len(m4["real_seed_accuracy"]) == 3
+        assert "completeness" in m5["real"]["VI"]
     for fig in ("04_confusion_matrix", "04_reliability", "04_training_curves", "05_dz_vs_z_qso",
                 "05_zpred_vs_ztrue_qso", "05_sigma_calibration", "06_purity_completeness_vs_threshold"):
         assert (figures / f"{fig}.png").stat().st_size > 10_000

@@ -146,3 +146,15 @@ def test_atomic_write_gives_the_usual_file_mode(tmp_path):
     old.chmod(0o640)
     atomic_write_bytes(old, b"b")
     assert stat.S_IMODE(old.stat().st_mode) == 0o640 and old.read_bytes() == b"b"
+
+
+def test_a_class_too_small_to_split_goes_to_training_with_a_warning():
+    from specml_utils.preprocess import stratified_split
+
+    labels = np.array([2] * 30 + [0] * 12 + [3])          # one BAL quasar only
+    with pytest.warns(UserWarning, match=r"QSO_BAL \(1\)"):
+        split = stratified_split(labels, seed=0)
+    assert split[-1] == 0
+    for k in (0, 1, 2):                                      # the other classes are still split
+        assert (split[labels == 2] == k).any() and (split[labels == 0] == k).any()
+    assert (stratified_split(np.array([1, 1])) == 0).all()  # nothing to split at all

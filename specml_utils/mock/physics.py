@@ -145,6 +145,45 @@ def lya_forest(rng, lam_obs, lam_rest):
     return trans
 
 
+def forest_fluctuation(trans, lam_rest):
+    """A forest transmission divided by its mean in the forest, for spectra (eigen-combinations of
+    real quasars) that already hold the mean absorption."""
+    inside = lam_rest < 1215.67
+    count = inside.sum(axis=1, keepdims=True)
+    m = np.where(inside, trans, 0).sum(axis=1, keepdims=True) / np.maximum(count, 1)
+    m = np.where((count > 0) & (m > 0), m, 1.0)
+    return np.where(inside, np.clip(trans / m, 0, 1.5), 1.0)
+
+
+#: DLAs per unit redshift, and the column-density range (log10 N_HI / cm⁻²): dN/dz ≈ 0.25 at
+#: z ≈ 2.5 with a steep column-density distribution (Noterdaeme et al. 2012, BOSS DR9)
+DLA_DNDZ = 0.25
+DLA_LOGN = (20.3, 21.7)
+
+
+def dla_absorption(rng, lam_obs, lam_rest, z_qso):
+    """Damped Lyα absorbers in front of quasars: Lorentzian-wing damped profiles (and their Lyβ)
+    at redshifts from the quasar's Lyβ (or the blue end of the spectrum) to 3000 km/s short of the quasar."""
+    trans = np.ones(lam_rest.shape)
+    z_lo = np.maximum((1 + np.asarray(z_qso)) * 1025.72 / 1215.67 - 1, 3600 / 1215.67 - 1)
+    z_hi = np.asarray(z_qso) - 0.01 * (1 + np.asarray(z_qso))
+    path = np.clip(z_hi - z_lo, 0, None)
+    count = rng.poisson(DLA_DNDZ * path)
+    for i in np.flatnonzero(count):
+        for _ in range(count[i]):
+            z_abs = rng.uniform(z_lo[i], z_hi[i])
+            # dN/dlogN ∝ N^-1 (steep): uniform in log N overweights high columns a little
+            logn = DLA_LOGN[0] - np.log10(1 - rng.random() * (1 - 10 ** (DLA_LOGN[0] - DLA_LOGN[1])))
+            lam_abs = lam_obs / (1 + z_abs)
+            for rest, f_osc, gamma in ((1215.67, 0.4164, 6.265e8), (1025.72, 0.0791, 1.897e8)):
+                # Lorentzian wings: τ = N (πe²/m_e c) f Γ λ⁴ / (4π² c² Δλ²), CGS
+                dl = (lam_abs - rest) * 1e-8
+                tau = (10 ** logn * 0.02654 * f_osc * gamma * (rest * 1e-8) ** 4
+                       / (4 * np.pi ** 2 * 2.99792458e10 ** 2 * np.maximum(dl ** 2, 1e-24)))
+                trans[i] *= np.exp(-np.minimum(tau, 50))
+    return trans
+
+
 def _mean_transmission_table(sig):
     # E[exp(-τ0 e^{σg-σ²/2})] on a τ0 grid, by Gauss–Hermite quadrature
     x, w = np.polynomial.hermite_e.hermegauss(60)
@@ -263,6 +302,7 @@ def qso_rest_flux(rng, lam_rest, bal=False, mag=None):
         p["ion_scale"] = np.column_stack([rng.uniform(lo, hi, n) for _, _, (lo, hi) in BAL_IONS])
         flux = apply_bal(flux, lam_rest, p)
         params["bi_civ"] = balnicity_index(p)
+        params["bal"] = p
         params["bal_vmin"] = p["vmin"]
         params["bal_vmax"] = p["vmax"]
     return flux, params
@@ -281,9 +321,10 @@ GAL_EMISSION = [  # rest λ, flux relative to Hα
 ]
 
 
-def galaxy_redshifts(rng, n, passive):
-    """Passive (LOWZ/CMASS-like, 0.15–0.75) and star-forming (0.02–1.0) redshifts."""
-    z = np.where(passive, rng.normal(0.48, 0.14, n), rng.lognormal(np.log(0.3), 0.6, n))
+def galaxy_redshifts(rng, n, passive, sf_median: float = 0.3, sf_sigma: float = 0.6):
+    """Passive (LOWZ/CMASS-like, 0.15–0.75) and star-forming (0.02–1.0; log-normal with this
+    median and ln-scatter) redshifts."""
+    z = np.where(passive, rng.normal(0.48, 0.14, n), rng.lognormal(np.log(sf_median), sf_sigma, n))
     return np.clip(z, 0.02, 1.0)
 
 

@@ -19,7 +19,7 @@ from ..classes import CLASS_NAMES, PERSON_CODE, THESIS_TABLE1
 from ..lines import C_KMS
 from ..parallel import bounded_map
 from ..spectra import COADD_DTYPE, spec_lite_bytes
-from . import noise, physics
+from . import noise, physics, templates
 
 #: log10 λ of the mock's master pixel grid (BOSS: Δlog10 λ = 1e-4, about 3560–10400 Å)
 LOGLAM0 = 3.5510
@@ -33,6 +33,21 @@ CLASS_MIXES = {
     # the natural mix of the cleaned DR12 superset (the thesis' Table 1)
     "dr12": {c: v / sum(THESIS_TABLE1.values()) for c, v in THESIS_TABLE1.items()},
 }
+
+
+PHYSICS = ("analytic", "templates", "mixed")
+
+
+def resolve_physics(physics: str = "auto") -> str:
+    """The mock physics to use: ``"auto"`` means "mixed" where the BOSS templates are found
+    (:func:`specml_utils.mock.templates.template_dir`) and "analytic" elsewhere."""
+    if physics == "auto":
+        return "mixed" if templates.available() else "analytic"
+    if physics not in PHYSICS:
+        raise ValueError(f"physics must be one of {', '.join(PHYSICS)} or 'auto', not {physics!r}")
+    if physics != "analytic" and not templates.available():
+        templates.load("star")  # raises, saying where the templates are looked for
+    return physics
 
 
 @dataclass
@@ -58,6 +73,11 @@ class MockConfig:
         Spectra with IVAR = 0 everywhere (the preprocessing skips and counts them).
     exposure_depth : float
         Variance scale: 1 is BOSS depth as measured on real spectra; 2 is half the exposure.
+    physics : str
+        How spectra are made: ``"analytic"`` (line lists, blackbodies and power laws),
+        ``"templates"`` (the BOSS pipeline's own templates, built from real spectra, with the
+        analytic physics where they stop), ``"mixed"`` (half and half, per spectrum) or
+        ``"auto"``: mixed where the templates are found, else analytic (:func:`resolve_physics`).
     chunk_size, workers : int
         Spectra per task and processes (default: all cores).
     """
@@ -72,9 +92,13 @@ class MockConfig:
     frac_missing_file: float = 0.01
     frac_dead_fiber: float = 0.002
     exposure_depth: float = 1.0
+    physics: str = "auto"
     chunk_size: int = 250
     workers: int | None = None
     run2d: str = sas.RUN2D
+
+    def __post_init__(self):
+        self.physics = resolve_physics(self.physics)
 
     def mix(self) -> dict:
         mix = CLASS_MIXES[self.class_mix] if isinstance(self.class_mix, str) else dict(self.class_mix)
@@ -97,7 +121,7 @@ def plan_catalog(cfg: MockConfig) -> Table:
     obj = np.concatenate([np.arange(n_obj), rng.integers(0, n_obj, n - n_obj)])
     cls = cls[obj]
     z = np.zeros(n_obj)
-    kind = np.array([""] * n_obj, dtype="U8")
+    kind = np.array([""] * n_obj, dtype="U12")
     for k, name in enumerate(CLASS_NAMES):
         sel = cls[:n_obj] == k
         m = sel.sum()
@@ -106,11 +130,24 @@ def plan_catalog(cfg: MockConfig) -> Table:
             z[sel] = physics.qso_redshifts(rng, m, physics.BAL_Z_MIN if name == "QSO_BAL" else 0.35)
             kind[sel] = "QSO"
         elif name == "GALAXY":
-            passive = rng.random(m) < 0.6
-            z[sel] = physics.galaxy_redshifts(rng, m, passive)
+            if cfg.physics == "analytic":
+                passive = rng.random(m) < 0.6
+                z[sel] = physics.galaxy_redshifts(rng, m, passive)
+            else:
+                # the galaxies among quasar targets: mostly blue, compact, star-forming, many nearby
+                # (a choice made after seeing the real VI galaxies, README "Real spectra")
+                passive = rng.random(m) < 0.25
+                z[sel] = physics.galaxy_redshifts(rng, m, passive, sf_median=0.15, sf_sigma=0.8)
             kind[sel] = np.where(passive, "PASSIVE", "SF")
         else:
             kind[sel] = physics.star_types(rng, m)
+            if cfg.physics != "analytic":
+                # a stream of its own, so the rest of the plan is the same whatever the physics
+                trng = np.random.default_rng([cfg.seed, 3])
+                tpl = np.ones(m, bool) if cfg.physics == "templates" else trng.random(m) < 0.5
+                kinds = kind[sel]
+                kinds[tpl] = templates.star_kinds(trng, int(tpl.sum()))
+                kind[sel] = kinds
             z[sel] = rng.normal(0, 80, m) / C_KMS   # radial velocities
     # r-band magnitudes: BOSS quasars to r = 21.85 with most near the limit, CMASS-like galaxies,
     # stars from bright standards to faint contaminants
@@ -122,8 +159,12 @@ def plan_catalog(cfg: MockConfig) -> Table:
             rmag[sel] = np.clip(21.85 - rng.exponential(1.3, m), 17.5, 21.85)
         elif name == "GALAXY":
             rmag[sel] = np.clip(rng.normal(19.6, 0.6, m), 17.0, 21.0)
-        else:
+        elif cfg.physics == "analytic":
             rmag[sel] = rng.uniform(16.5, 21.5, m)
+        else:
+            # stars that pass quasar target selection: as faint as the quasars (Ross et al. 2012)
+            # (inverse transform: as many draws as the analytic branch, so the plan stays aligned)
+            rmag[sel] = np.clip(21.9 + 1.2 * np.log1p(-rng.random(m)), 17.0, 21.9)
     ra = rng.uniform(0, 360, n_obj)
     dec = np.degrees(np.arcsin(rng.uniform(np.sin(np.radians(-10)), np.sin(np.radians(70)), n_obj)))
     # plates of 1000 fibers; a repeat goes on a later plate than its first observation
@@ -168,24 +209,37 @@ def sdss_name(ra: float, dec: float) -> str:
 
 
 # --------------------------------------------------------------------------- spectra
-def _model_spectra(rng, classes, kinds, z, rmag, lam_obs):
-    """Noiseless observed-frame spectra scaled to their r magnitudes, plus drawn parameters."""
+def _model_spectra(rng, classes, kinds, z, rmag, lam_obs, how="analytic"):
+    """Noiseless observed-frame spectra scaled to their r magnitudes, plus drawn parameters.
+
+    ``how``: "analytic", "templates" or "mixed" (each spectrum one or the other at random).
+    """
     n = len(z)
     model = np.zeros((n, lam_obs.size))
     bi = np.zeros(n)
+    use_templates = {"analytic": np.zeros(n, bool), "templates": np.ones(n, bool),
+                     "mixed": rng.random(n) < 0.5}[how]
     for name in np.unique(classes):
         sel = np.flatnonzero(classes == name)
         lam_rest = lam_obs[None, :] / (1 + z[sel, None])
+        tpl = use_templates[sel]
         if name in ("QSO", "QSO_BAL"):
-            flux, par = physics.qso_rest_flux(rng, lam_rest, bal=name == "QSO_BAL", mag=rmag[sel])
-            flux = physics.add_host(rng, flux, lam_rest, z[sel])
-            flux *= physics.lya_forest(rng, np.broadcast_to(lam_obs, lam_rest.shape), lam_rest)
+            flux, par = physics_qso(rng, lam_obs, lam_rest, name == "QSO_BAL", rmag[sel], z[sel], tpl)
             if "bi_civ" in par:
                 bi[sel] = par["bi_civ"]
         elif name == "GALAXY":
             flux, _ = physics.galaxy_rest_flux(rng, lam_rest, kinds[sel] == "PASSIVE")
+            if tpl.any():
+                flux[tpl] = templates.eigen_rest_flux(rng, "galaxy", lam_rest[tpl])
         else:
-            flux, _ = physics.star_rest_flux(rng, lam_rest, kinds[sel])
+            star_kinds = kinds[sel]
+            from_tpl = np.char.find(star_kinds.astype(str), ":") >= 0
+            flux = np.zeros((sel.size, lam_obs.size))
+            if (~from_tpl).any():
+                lam_s = lam_rest[~from_tpl]
+                flux[~from_tpl], _ = physics.star_rest_flux(rng, lam_s, star_kinds[~from_tpl])
+            if from_tpl.any():
+                flux[from_tpl] = templates.star_flux(rng, lam_obs, star_kinds[from_tpl], z[sel][from_tpl])
         model[sel] = flux
     # scale to the r-band magnitude (AB): f_λ = f_ν c / λ²
     lo, hi = np.searchsorted(lam_obs, BANDS["r"])
@@ -194,6 +248,25 @@ def _model_spectra(rng, classes, kinds, z, rmag, lam_obs):
     target = 10 ** (-0.4 * (rmag + 48.6)) * 2.99792458e18 / lam_r ** 2 * 1e17
     model *= (target / np.where(r_model > 0, r_model, 1))[:, None]
     return model, bi
+
+
+def physics_qso(rng, lam_obs, lam_rest, bal, rmag, z, tpl):
+    """Quasar spectra: analytic, or (where ``tpl``) an eigen-combination of real quasars with the
+    analytic BAL troughs; then host galaxies, the Lyman forest and DLAs for all."""
+    flux, par = physics.qso_rest_flux(rng, lam_rest, bal=bal, mag=rmag)
+    if tpl.any():
+        eig = templates.eigen_rest_flux(rng, "qso", lam_rest[tpl])
+        # the eigenspectra hold the mean forest of their quasars: our forest then adds only its
+        # fluctuations there, so the mean absorption is not applied twice
+        if bal:
+            eig = physics.apply_bal(eig, lam_rest[tpl], {k: v[tpl] for k, v in par["bal"].items()})
+        flux[tpl] = eig
+    flux = physics.add_host(rng, flux, lam_rest, z)
+    forest = physics.lya_forest(rng, np.broadcast_to(lam_obs, lam_rest.shape), lam_rest)
+    if tpl.any():
+        forest[tpl] = physics.forest_fluctuation(forest[tpl], lam_rest[tpl])
+    flux *= forest * physics.dla_absorption(rng, lam_obs, lam_rest, z)
+    return flux, par
 
 
 def psf_mags(model: np.ndarray, lam_obs: np.ndarray) -> np.ndarray:
@@ -229,8 +302,9 @@ def make_chunk(args) -> dict:
     rng = np.random.default_rng(seed)
     lam_obs = 10 ** (LOGLAM0 + DLOGLAM * np.arange(NPIX_MASTER))
     classes, z = rows["CLASS_TRUE"], rows["Z_TRUE"]
-    model, bi = _model_spectra(rng, classes, rows["KIND"], z, rows["RMAG_TRUE"], lam_obs)
-    obs = noise.observe(rng, model, LOGLAM0, DLOGLAM, cfg["exposure_depth"])
+    model, bi = _model_spectra(rng, classes, rows["KIND"], z, rows["RMAG_TRUE"], lam_obs, cfg["physics"])
+    obs = noise.observe(rng, model, LOGLAM0, DLOGLAM, cfg["exposure_depth"],
+                        calibration_errors=cfg["physics"] != "analytic")
     mags = psf_mags(model, lam_obs)
     pipe_class, z_pipe, z_err, zwarning = _pipeline(rng, classes, z)
     n = len(z)
@@ -264,7 +338,7 @@ def make_chunk(args) -> dict:
         spall["OBJTYPE"] = "QSO" if classes[i] != "STAR" else "SPECTROPHOTO_STD"
         spall["PLUG_RA"], spall["PLUG_DEC"] = rows["RA"][i], rows["DEC"][i]
         spall["CLASS"] = pipe_class[i]
-        spall["SUBCLASS"] = rows["KIND"][i] if classes[i] == "STAR" else ""
+        spall["SUBCLASS"] = _subclass(rows["KIND"][i]) if classes[i] == "STAR" else ""
         spall["Z"], spall["Z_ERR"], spall["ZWARNING"] = z_pipe[i], z_err[i], zwarning[i]
         spall["SN_MEDIAN_ALL"] = sn[i]
         spall["THING_ID"] = rows["THING_ID"][i]
@@ -281,6 +355,13 @@ def make_chunk(args) -> dict:
         atomic_write_bytes(path, spec_lite_bytes(cards, coadd, spall))
     return {"index": rows["index"], "PSFMAG": mags, "SN_MEDIAN_ALL": sn, "Z_PIPE": z_pipe,
             "ZWARNING": zwarning, "CLASS_PIPE": pipe_class, "BI_CIV": bi}
+
+
+def _subclass(kind: str) -> str:
+    """The pipeline-style SUBCLASS of a mock star: its template's name, or its analytic type."""
+    if ":" in kind:
+        return templates.load("star")[2][int(kind.split(":")[1])].split(" (")[0]
+    return kind
 
 
 SPALL_DTYPE = np.dtype([
@@ -307,7 +388,7 @@ def generate_survey(cfg: MockConfig, out, progress: bool = True) -> dict:
     cols = ["index", "CLASS_TRUE", "KIND", "Z_TRUE", "RMAG_TRUE", "PLATE", "MJD", "FIBERID", "RA", "DEC",
             "THING_ID", "MISSING_FILE", "DEAD_FIBER"]
     arrays = {c: np.asarray(plan[c]) for c in cols}
-    cdict = {"exposure_depth": cfg.exposure_depth, "run2d": cfg.run2d}
+    cdict = {"exposure_depth": cfg.exposure_depth, "run2d": cfg.run2d, "physics": cfg.physics}
     chunks = [(s, min(s + cfg.chunk_size, n)) for s in range(0, n, cfg.chunk_size)]
     tasks = (({c: a[s:e] for c, a in arrays.items()}, [cfg.seed, 1, k], str(out), cdict)
              for k, (s, e) in enumerate(chunks))

@@ -1,0 +1,132 @@
+"""Training-time augmentation: the instrument's imperfections drawn afresh for every batch.
+
+A network trained on a mock learns whatever separates the classes there, shortcuts included
+(a noise level, a perfect flux calibration). Each batch is re-observed on the fly, on the
+rebinned grid (flux and ivar), before standardisation:
+
+* a smooth multiplicative distortion (spectrophotometric calibration errors: a tilt and a bend
+  in log λ, as the BOSS pipeline's own fits absorb with low-order polynomials);
+* extra noise, re-drawn at lower S/N (the faint end of quasar targets reaches S/N ≈ 1);
+* masked runs of bins (bad columns, bright sky) and a lost blue end (the blue CCD edge);
+* an integer shift of a bin (≈ 690 km/s) for classifiers, which do not depend on the exact redshift.
+
+The validation split is never augmented, so the selection of the best epoch stays on the mock as generated.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+import specml_utils  # noqa: F401  (pins the Keras backend)
+import keras
+
+from .preprocess import standardize
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    """How strongly each batch is re-observed (probabilities are per spectrum).
+
+    Attributes
+    ----------
+    tilt_sigma, bend_sigma : float
+        Standard deviations of the linear and quadratic terms of ln(flux factor) across the grid.
+    p_noise, max_noise_scale : float
+        Probability of extra noise, and the largest factor by which σ grows (uniform in between).
+    p_mask, max_mask_bins : float, int
+        Probability of a masked run of bins, and its longest length.
+    p_blue_loss, max_blue_bins : float, int
+        Probability of losing the bluest bins, and how many at most.
+    p_shift : float
+        Probability of a shift of ±1 bin (0 for redshift networks).
+    """
+
+    tilt_sigma: float = 0.15
+    bend_sigma: float = 0.10
+    p_noise: float = 0.5
+    max_noise_scale: float = 3.0
+    p_mask: float = 0.3
+    max_mask_bins: int = 40
+    p_blue_loss: float = 0.15
+    max_blue_bins: int = 40
+    p_shift: float = 0.3
+
+
+def augment(rng: np.random.Generator, flux: np.ndarray, ivar: np.ndarray, cfg: AugmentConfig = AugmentConfig()):
+    """Re-observe a batch of rebinned spectra; returns new (flux, ivar) arrays."""
+    n, nb = flux.shape
+    flux = flux.astype(np.float32, copy=True)
+    ivar = ivar.astype(np.float32, copy=True)
+    x = np.linspace(-1, 1, nb, dtype=np.float32)[None, :]
+    factor = np.exp(rng.normal(0, cfg.tilt_sigma, (n, 1)) * x + rng.normal(0, cfg.bend_sigma, (n, 1)) * (x * x - 1 / 3))
+    flux *= factor
+    good = ivar > 0
+    ivar = np.where(good, ivar / factor ** 2, 0).astype(np.float32)
+    noisy = rng.random(n) < cfg.p_noise
+    if noisy.any():
+        s = rng.uniform(1, cfg.max_noise_scale, noisy.sum())[:, None]
+        iv = ivar[noisy]
+        sig = np.where(iv > 0, 1 / np.sqrt(np.where(iv > 0, iv, 1)), 0)
+        flux[noisy] += (sig * np.sqrt(s * s - 1) * rng.standard_normal(iv.shape)).astype(np.float32)
+        ivar[noisy] = iv / (s * s)
+    for i in np.flatnonzero(rng.random(n) < cfg.p_mask):
+        length = rng.integers(3, cfg.max_mask_bins + 1)
+        start = rng.integers(0, nb - length)
+        ivar[i, start:start + length] = 0
+    for i in np.flatnonzero(rng.random(n) < cfg.p_blue_loss):
+        ivar[i, :rng.integers(1, cfg.max_blue_bins + 1)] = 0
+    shift = np.where(rng.random(n) < cfg.p_shift, rng.choice([-1, 1], n), 0)
+    for k in (-1, 1):
+        sel = shift == k
+        if sel.any():
+            flux[sel] = np.roll(flux[sel], k, axis=1)
+            ivar[sel] = np.roll(ivar[sel], k, axis=1)
+            edge = 0 if k == 1 else nb - 1
+            ivar[sel, edge] = 0
+    return flux, ivar
+
+
+class AugmentedBatches(keras.utils.PyDataset):
+    """Batches of augmented, standardised spectra for ``keras.Model.fit``.
+
+    Parameters
+    ----------
+    flux, ivar : ndarray (n, n_bins)
+        The training split on the grid (the dataset's ``flux`` and ``ivar``).
+    targets : ndarray or dict of ndarrays
+        What the model's loss expects, row-aligned with ``flux``.
+    cfg : AugmentConfig
+    batch_size, seed : int
+    sample_weight : ndarray, optional
+    weighted : bool
+        The standardisation of the dataset (ivar-weighted or plain).
+    """
+
+    def __init__(self, flux, ivar, targets, cfg: AugmentConfig = AugmentConfig(), batch_size: int = 240,
+                 seed: int = 0, sample_weight=None, weighted: bool = True):
+        super().__init__()
+        self.flux, self.ivar, self.targets = flux, ivar, targets
+        self.cfg, self.batch_size, self.weighted = cfg, batch_size, weighted
+        self.sample_weight = sample_weight
+        self.n_samples = len(flux)
+        self.rng = np.random.default_rng(seed)
+        self.order = self.rng.permutation(self.n_samples)
+
+    def __len__(self) -> int:
+        return int(np.ceil(self.n_samples / self.batch_size))
+
+    def __getitem__(self, k):
+        idx = np.sort(self.order[k * self.batch_size:(k + 1) * self.batch_size])
+        flux, ivar = augment(self.rng, self.flux[idx], self.ivar[idx], self.cfg)
+        x = standardize(flux, ivar, self.weighted)
+        if isinstance(self.targets, dict):
+            y = {name: t[idx] for name, t in self.targets.items()}
+        else:
+            y = self.targets[idx]
+        if self.sample_weight is None:
+            return x, y
+        return x, y, self.sample_weight[idx]
+
+    def on_epoch_end(self):
+        self.order = self.rng.permutation(self.n_samples)

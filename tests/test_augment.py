@@ -1,0 +1,53 @@
+"""Training-time augmentation: what it changes and what it keeps."""
+import numpy as np
+
+from specml_utils.augment import AugmentConfig, AugmentedBatches, augment
+
+NONE = AugmentConfig(tilt_sigma=0, bend_sigma=0, p_noise=0, p_mask=0, p_blue_loss=0, p_shift=0)
+
+
+def _batch(n=200, nb=443, seed=0):
+    rng = np.random.default_rng(seed)
+    flux = 1 + 0.1 * rng.standard_normal((n, nb))
+    ivar = np.full((n, nb), 100.0)
+    return flux.astype(np.float32), ivar.astype(np.float32)
+
+
+def test_nothing_drawn_is_the_identity():
+    flux, ivar = _batch()
+    f, iv = augment(np.random.default_rng(1), flux, ivar, NONE)
+    assert np.array_equal(f, flux) and np.array_equal(iv, ivar)
+
+
+def test_extra_noise_has_the_variance_it_claims():
+    flux, ivar = _batch(n=400)
+    cfg = AugmentConfig(tilt_sigma=0, bend_sigma=0, p_noise=1, max_noise_scale=3, p_mask=0, p_blue_loss=0, p_shift=0)
+    f, iv = augment(np.random.default_rng(2), flux, ivar, cfg)
+    scale2 = ivar[:, 0] / iv[:, 0]                          # s² per spectrum
+    assert (scale2 >= 1).all() and (scale2 <= 9 + 1e-4).all()
+    added = (f - flux) * np.sqrt(ivar)                      # in units of the original σ
+    var = added.var(axis=1)
+    assert np.allclose(var, scale2 - 1, rtol=0.25, atol=0.05)
+
+
+def test_tilts_scale_flux_and_ivar_together_and_masks_zero_ivar():
+    flux, ivar = _batch()
+    cfg = AugmentConfig(p_noise=0, p_mask=1, p_blue_loss=1, p_shift=0)
+    f, iv = augment(np.random.default_rng(3), flux, ivar, cfg)
+    good = iv > 0
+    # S/N per bin is unchanged by a multiplicative distortion
+    assert np.allclose((f * np.sqrt(iv))[good], (flux * np.sqrt(ivar))[good], rtol=1e-4)
+    assert (~good).sum(axis=1).min() >= 4                    # a run of ≥ 3 plus at least one blue bin
+    assert not good[:, 0].any()
+
+
+def test_batches_are_standardised_and_cover_every_spectrum_once_per_epoch():
+    flux, ivar = _batch(n=250)
+    labels = np.arange(250) % 4
+    ds = AugmentedBatches(flux, ivar, labels, batch_size=64, seed=0, sample_weight=np.ones(250, np.float32))
+    seen = []
+    for k in range(len(ds)):
+        x, y, w = ds[k]
+        assert x.shape[1] == 443 and np.isfinite(x).all() and len(y) == len(w) == len(x)
+        seen.append(len(y))
+    assert sum(seen) == 250 and len(ds) == 4
