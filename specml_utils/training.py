@@ -116,3 +116,47 @@ def training_inputs(split: dict, targets, augment=None, batch_size: int = 240, s
 
     return AugmentedBatches(split["flux"], split["ivar"], targets, augment, batch_size=batch_size, seed=seed,
                             sample_weight=sample_weight, weighted=weighted), None
+
+
+def fine_tune_classifier(model: keras.Model, dataset, zbins, epochs: int = 5, learning_rate: float = 1e-4,
+                         batch_size: int = 240, patience: int = 3, seed: int = 0, augment=None) -> dict:
+    """Train a (mock-trained) classifier further on a dataset of real labelled spectra.
+
+    ``dataset`` is an HDF5 file written by :func:`specml_utils.preprocess.build_dataset` from real
+    spectra with visual-inspection labels (notebook 03 with ``source = "sdss"``, or
+    ``specml preprocess`` on a download). The model keeps its architecture and weights and is
+    trained on that file's training split at ``learning_rate`` (10× below the first training's
+    by default), with early stopping on its validation split. Its test split scores the model
+    before and after, so the effect is measured on spectra it never trained on.
+
+    Returns
+    -------
+    dict
+        ``before`` and ``after`` (4-class accuracy and per-class recall on the real test split),
+        ``fit`` (the :class:`TrainResult`), and ``n`` (spectra per split).
+    """
+    from .classes import CLASS_NAMES
+    from .models import class_probabilities, classifier_targets, compile_classifier
+    from .preprocess import SPLITS, load_dataset
+
+    d = {s: load_dataset(dataset, s) for s in SPLITS}
+    missing = [s for s in SPLITS if not len(d[s]["label"])]
+    if missing:
+        raise ValueError(f"{dataset}: no spectra in the {', '.join(missing)} split(s); fine-tuning needs all three")
+
+    def scores():
+        pred = class_probabilities(model, d["test"]["X"])[0].argmax(axis=1)
+        y = d["test"]["label"]
+        out = {"accuracy": float((pred == y).mean())}
+        out.update({f"{c} recall": float((pred[y == k] == k).mean()) for k, c in enumerate(CLASS_NAMES) if (y == k).any()})
+        return out
+
+    before = scores()
+    compile_classifier(model, learning_rate)
+    tr, va = d["train"], d["val"]
+    weights = sample_weights(tr["label"], balanced_class_weight(tr["label"], len(CLASS_NAMES)))
+    x, y = training_inputs(tr, classifier_targets(model, tr["label"], tr["z"], zbins), augment, batch_size, seed,
+                           weights)
+    result = fit(model, x, y, va["X"], classifier_targets(model, va["label"], va["z"], zbins), epochs=epochs,
+                 batch_size=batch_size, patience=patience, sample_weight=weights, seed=seed)
+    return {"before": before, "after": scores(), "fit": result, "n": {s: int(len(d[s]["label"])) for s in SPLITS}}

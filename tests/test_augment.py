@@ -51,3 +51,20 @@ def test_batches_are_standardised_and_cover_every_spectrum_once_per_epoch():
         assert x.shape[1] == 443 and np.isfinite(x).all() and len(y) == len(w) == len(x)
         seen.append(len(y))
     assert sum(seen) == 250 and len(ds) == 4
+
+
+def test_fine_tuning_trains_further_and_scores_before_and_after(small_mock, tmp_path):
+    """The fine-tuning switch, on a dataset standing in for a real labelled one."""
+    from specml_utils import catalog, models, sources, training
+    from specml_utils.preprocess import PreprocessConfig, build_dataset
+
+    home, _ = small_mock
+    matched, _ = catalog.crossmatch(catalog.clean(sources.load_catalog(home))[0], home)
+    build_dataset(matched, tmp_path / "real.h5", PreprocessConfig(workers=1), progress=False)
+    training.seed(0)
+    model = models.compile_classifier(models.rnc2())
+    w0 = [w.copy() for w in model.get_weights()]
+    out = training.fine_tune_classifier(model, tmp_path / "real.h5", models.ZBins(), epochs=1, batch_size=64)
+    assert set(out["before"]) == set(out["after"]) and 0 <= out["after"]["accuracy"] <= 1
+    assert out["fit"].epochs_run == 1 and sum(out["n"].values()) > 300
+    assert any(not np.array_equal(a, b) for a, b in zip(w0, model.get_weights()))
