@@ -4,8 +4,11 @@ The record of the choices made while looking at the real spectra (README, "Real 
 each run generates a mock with the given options, preprocesses it, trains RNC 2.0 with several
 seeds and prints the mock validation accuracy and the VI-set scores (4 classes, Wilson 95 %).
 
-    python scripts/sim_to_real.py --n 12000 --physics analytic --seeds 0 1
-    python scripts/sim_to_real.py --n 12000 --physics templates --augment --seeds 0 1
+    python scripts/sim_to_real.py --physics analytic --seeds 0 1 2 --record benchmarks/sim_to_real.json
+    python scripts/sim_to_real.py --physics mixed --augment --seeds 0 1 2 --record benchmarks/sim_to_real.json
+
+Each seed gives two rows: the network's own probabilities (the balanced training mix) and the
+same moved to the DR12 superset's class mix (:func:`specml_utils.models.prior_weights`).
 """
 from __future__ import annotations
 
@@ -19,11 +22,10 @@ import numpy as np
 import pandas as pd
 
 from specml_utils import catalog, models, real, sources, training
-from specml_utils.augment import AugmentConfig, AugmentedBatches
+from specml_utils.augment import AugmentConfig
 from specml_utils.classes import CLASS_NAMES, THESIS_TABLE1
 from specml_utils.mock import MockConfig, generate_survey
-from specml_utils.preprocess import PreprocessConfig, build_dataset, load_dataset, rebin, standardize
-from specml_utils.spectra import read_spec_lite
+from specml_utils.preprocess import Grid, PreprocessConfig, build_dataset, load_dataset
 
 
 def main(argv=None) -> int:
@@ -36,6 +38,8 @@ def main(argv=None) -> int:
     ap.add_argument("--augment", action="store_true")
     ap.add_argument("--arch", default="rnc2")
     ap.add_argument("--work", default="/tmp/sim_to_real")
+    ap.add_argument("--record", type=Path, default=None,
+                    help="add this run's rows to a JSON file (benchmarks/sim_to_real.json), keyed by its settings")
     a = ap.parse_args(argv)
     home = Path(a.work) / f"{a.physics}_n{a.n}_s{a.mock_seed}"
     if not (home / "mock_manifest.json").exists():
@@ -49,39 +53,37 @@ def main(argv=None) -> int:
     tr, va = load_dataset(h5, "train"), load_dataset(h5, "val")
     truth = real.truth_table()
     vi = truth[truth["label_source"] == "VI"]
-    flux, ivar = rebin([read_spec_lite(p) for p in vi["PATH"]])
-    x_real = standardize(flux, ivar)
-    cw = training.balanced_class_weight(tr["label"], 4)
+    weights = training.sample_weights(tr["label"], training.balanced_class_weight(tr["label"], len(CLASS_NAMES)))
+    survey_mix = models.prior_weights(np.bincount(tr["label"], minlength=len(CLASS_NAMES)),
+                                      [THESIS_TABLE1[c] for c in CLASS_NAMES])
     rows = []
     for s in a.seeds:
         training.seed(s)
         model = models.compile_classifier(models.CLASSIFIERS[a.arch](443), 1e-3)
-        if a.augment:
-            data = AugmentedBatches(tr["flux"], tr["ivar"], tr["label"], AugmentConfig(), batch_size=240, seed=s,
-                                     sample_weight=training.sample_weights(tr["label"], cw))
-            fit = training.fit(model, data, None, va["X"], va["label"], epochs=a.epochs, patience=5, seed=s)
-        else:
-            fit = training.fit(model, tr["X"], tr["label"], va["X"], va["label"], epochs=a.epochs, patience=5,
-                               sample_weight=training.sample_weights(tr["label"], cw), seed=s)
+        x, y = training.training_inputs(tr, tr["label"], AugmentConfig() if a.augment else None, 240, s, weights)
+        fit = training.fit(model, x, y, va["X"], va["label"], epochs=a.epochs, patience=5, sample_weight=weights,
+                           seed=s)
         val_acc = float((models.class_probabilities(model, va["X"])[0].argmax(1) == va["label"]).mean())
-        prob, _ = models.class_probabilities(model, x_real)
-        pred = pd.DataFrame({"FILE": vi["FILE"].to_numpy(), "CLASS": np.array(CLASS_NAMES)[prob.argmax(1)]})
-        df, summ = real.score(pred, truth, "VI")
-        rows.append({"seed": s, "mock val acc": round(val_acc, 4), "epochs": fit.epochs_run,
-                     **{k: v for k, v in real.summary_table({"x": summ}).iloc[0].items()}})
-        w = np.array([THESIS_TABLE1[c] for c in CLASS_NAMES], float)
-        w /= w.sum() * np.bincount(tr["label"], minlength=4) / len(tr["label"])
-        adj = prob * w
-        pred2 = pd.DataFrame({"FILE": vi["FILE"].to_numpy(), "CLASS": np.array(CLASS_NAMES)[adj.argmax(1)]})
-        df2, summ2 = real.score(pred2, truth, "VI")
-        rows.append({"seed": f"{s} prior", **{k: v for k, v in real.summary_table({"x": summ2}).iloc[0].items()}})
-        print(pd.crosstab(df2["true_class"], df2["CLASS"]), flush=True)
-        print(json.dumps(rows[-1]), flush=True)
-        print(pd.crosstab(df["true_class"], df["CLASS"]), flush=True)
-        df["P_max"] = prob.max(axis=1)
-        print(df.loc[~df["ok_class"], ["FILE", "true_class", "z_true", "CLASS", "P_max"]].to_string(), flush=True)
+        for prior, w in (("training mix", None), ("DR12 mix", survey_mix)):
+            df, summ = real.score(real.classify(model, Grid(), True, vi, w), truth, "VI")
+            rows.append({"seed": s, "prior": prior, "mock val acc": round(val_acc, 4), "epochs": fit.epochs_run,
+                         **real.summary_table({"x": summ}).iloc[0].to_dict()})
+            print(json.dumps(rows[-1]), flush=True)
+            print(real.misses(df)[["FILE", "true_class", "z_true", "CLASS"]].to_string(), flush=True)
     print(pd.DataFrame(rows).to_string())
+    if a.record:
+        key = f"{a.physics}{' +augment' if a.augment else ''} {a.arch} n{a.n} e{a.epochs}"
+        old = json.loads(a.record.read_text()) if a.record.exists() else {}
+        old[key] = {"rows": rows, "machine": machine(), "date": time.strftime("%Y-%m-%d")}
+        a.record.write_text(json.dumps(old, indent=1) + "\n")
     return 0
+
+
+def machine() -> str:
+    import os
+    import platform
+
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -12,7 +13,7 @@ def _cmd_mock(a) -> int:
 
     cfg = MockConfig(n_spectra=a.n_spectra, seed=a.seed, class_mix=a.class_mix, workers=a.workers,
                      physics=a.physics)
-    summary = generate_survey(cfg, a.out, progress=not a.quiet)
+    summary = generate_survey(cfg, a.out, progress=not a.quiet, replace=a.replace)
     print(json.dumps({k: summary[k] for k in ("n_rows", "n_objects", "n_files", "class_counts", "seconds",
                                               "spectra_per_s")}, indent=1))
     return 0
@@ -53,6 +54,8 @@ def _cmd_notebooks(a) -> int:
     from . import notebooks
 
     names = [n for n in notebooks.available() if not a.only or any(n.startswith(o) for o in a.only)]
+    if not names:
+        raise ValueError(f"no notebook matches {' '.join(a.only)} (there are {', '.join(notebooks.available())})")
     params = {}
     for key, value in a.param or []:
         try:
@@ -77,9 +80,17 @@ def _cmd_notebooks(a) -> int:
 def _cmd_predict(a) -> int:
     from . import predict
 
+    import os
+
     files = predict.find_inputs(a.inputs)
     if not files:
         raise ValueError("no spectrum files found in the inputs given")
+    out = Path(a.out).resolve()
+    if out in {Path(f).resolve() for f in files}:
+        raise ValueError(f"{a.out}: the output is one of the inputs; it would be overwritten — choose another --out")
+    parent = next((p for p in out.parents if p.exists()), out.anchor)
+    if not os.access(parent, os.W_OK):
+        raise PermissionError(f"{a.out}: cannot write in {parent} (checked before any work)")
     folder = a.model or predict.DEFAULT_MODELS
     bundle = predict.Bundle.load(folder)   # checks the bundle before any work is spread out
     cluster = a.workers or a.scheduler
@@ -89,6 +100,10 @@ def _cmd_predict(a) -> int:
     shown = {k: v for k, v in report.items() if k != "failed_files"}
     shown["failed_files"] = report["failed_files"][:20]
     print(json.dumps({"out": str(a.out), "files": len(files), **shown}, indent=1))
+    if len(table) == 0:
+        print(f"specml predict: error: no spectrum could be predicted ({report['failed']} failed; see "
+              f"{a.out}'s FAILED HDU)", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -134,6 +149,8 @@ def main(argv=None) -> int:
                         "templates are found)")
     m.add_argument("--out", required=True, type=Path)
     m.add_argument("--workers", type=int, default=None)
+    m.add_argument("--replace", action="store_true",
+                   help="replace a different mock survey already in --out (else it is refused)")
     m.add_argument("--quiet", action="store_true")
     m.set_defaults(func=_cmd_mock)
     d = sub.add_parser("download", help="download DR12Q catalogs and spec-lite spectra from the SAS")
@@ -182,11 +199,22 @@ def main(argv=None) -> int:
                     help="folder for the executed notebooks and summary")
     sw.set_defaults(func=_cmd_sweep)
     a = p.parse_args(argv)
+    # SIGTERM (a scheduler's time limit, `timeout`) unwinds like Ctrl-C, so temporary files are removed
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return a.func(a)
     except (OSError, ValueError) as err:
         print(f"specml {a.cmd}: error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"specml {a.cmd}: interrupted; finished outputs are kept, partial ones removed", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate(signum, frame):
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Download DR12 catalogs and spectra from the SDSS Science Archive Server (SAS).
 
-Each file is fetched to ``NAME.part`` and renamed when complete and of the announced size, so
+Each file is fetched to ``NAME.part`` and renamed when complete, of the announced size and (FITS
+files) whole by their own headers, so
 an interrupted run leaves no half file under the final name and the next run resumes the
 ``.part`` with an HTTP Range request. Files already present are never fetched again. A missing
 file (404) is counted and reported; the rest of the batch goes on.
@@ -17,6 +18,7 @@ import requests
 from tqdm.auto import tqdm
 
 from . import sas
+from .fitsbytes import structure_problem
 
 
 class DownloadError(OSError):
@@ -100,6 +102,11 @@ def fetch(url: str, dest, session: requests.Session | None = None, retries: int 
             size = part.stat().st_size
             if total is not None and size != total:
                 raise _Retry(f"short read: {size} of {total} bytes")
+            if dest.suffix.lower() in (".fits", ".fit"):
+                problem = structure_problem(part)
+                if problem:  # the server sent a damaged file with matching headers: fetch it anew
+                    part.unlink()
+                    raise _Retry(f"not a whole FITS file: {problem}")
             os.replace(part, dest)
             return fetched
         except NotFound:

@@ -86,6 +86,32 @@ def _data_size(cards: dict) -> int:
     return -(-size // BLOCK) * BLOCK
 
 
+def structure_problem(path) -> str | None:
+    """What is wrong with a FITS file's layout, or None: its size must be a whole number of
+    2,880-byte blocks and each HDU's header must say how long its data are, the last HDU ending
+    exactly at the end of the file (a truncated download fails this)."""
+    import mmap
+    from pathlib import Path
+
+    path = Path(path)
+    n = path.stat().st_size
+    if n == 0 or n % BLOCK:
+        return f"{n} bytes is not a whole number of {BLOCK}-byte FITS blocks (truncated?)"
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
+        if bytes(buf[:9]) != b"SIMPLE  =":
+            return "does not start with a FITS primary header"
+        pos = 0
+        while pos < n:
+            try:
+                cards, data = _parse_header(buf, pos)
+                pos = data + _data_size(cards)
+            except FitsFormatError as err:
+                return str(err)
+        if pos > n:
+            return f"its headers announce {pos} bytes, the file has {n} (truncated)"
+    return None
+
+
 def table_dtype(cards: dict) -> np.dtype:
     """The NumPy record type of a BINTABLE header."""
     fields = []

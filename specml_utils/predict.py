@@ -74,7 +74,10 @@ class Bundle:
         meta = folder / "bundle.json"
         if not meta.exists():
             raise FileNotFoundError(f"{meta}: no model bundle here (run notebooks 04 and 05, or give --model)")
-        info = json.loads(meta.read_text())
+        try:
+            info = json.loads(meta.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise ValueError(f"{meta}: not a valid bundle description (corrupt JSON: {err})") from err
         missing = [r for r in ("classifier", "redshift") if r not in info]
         if missing:
             raise ValueError(f"{meta}: no {' or '.join(missing)} model recorded (run notebook "
@@ -82,8 +85,7 @@ class Bundle:
         c, r = info["classifier"], info["redshift"]
         if c["grid"] != r["grid"] or c["weighted"] != r["weighted"]:
             raise ValueError(f"{meta}: the classifier and redshift models were trained on different grids")
-        return cls(classifier=keras.saving.load_model(folder / c["file"]),
-                   redshift=keras.saving.load_model(folder / r["file"]),
+        return cls(classifier=_load_model(folder / c["file"]), redshift=_load_model(folder / r["file"]),
                    grid=Grid(**c["grid"]), weighted=c["weighted"], zbins=ZBins(**r["zbins"]),
                    sigma_scale=_per_class(r["sigma_scale"], c["class_names"]), class_names=tuple(c["class_names"]),
                    z_range=r.get("z_range", {}), info=info,
@@ -113,6 +115,18 @@ class Bundle:
                 "z_check": out["z_check"]}
 
 
+def _load_model(path: Path):
+    """A saved Keras model, or an error that names the file and says what is wrong with it."""
+    import keras
+
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: model file missing from the bundle")
+    try:
+        return keras.saving.load_model(path)
+    except Exception as err:  # Keras raises many kinds (zip, HDF5, JSON, ValueError) for one cause
+        raise ValueError(f"{path}: cannot load this model file (corrupt or truncated? {type(err).__name__})") from err
+
+
 def _per_class(scale, names) -> dict:
     """σ_z scale factors per class (a single number applies to every class)."""
     return dict(scale) if isinstance(scale, dict) else {n: float(scale) for n in names}
@@ -124,16 +138,31 @@ def grid_info(grid: Grid, weighted: bool) -> dict:
 
 
 def find_inputs(items) -> list[Path]:
-    """Files named, plus the spectrum files under folders named (sorted), in the order given."""
-    out = []
+    """Files named, plus the spectrum files under folders named (sorted), in the order given.
+
+    A file reached twice (named twice, or named and inside a folder named) is kept once, at its
+    first place, with a warning that counts the repeats.
+    """
+    import warnings
+
+    out, seen, repeats = [], set(), 0
     for item in items:
         p = Path(item)
         if p.is_dir():
-            out += sorted(f for f in p.rglob("*") if f.is_file() and f.name.endswith(SPECTRUM_SUFFIXES))
+            found = sorted(f for f in p.rglob("*") if f.is_file() and f.name.endswith(SPECTRUM_SUFFIXES))
         elif p.exists():
-            out.append(p)
+            found = [p]
         else:
             raise FileNotFoundError(f"{p}: no such file or folder")
+        for f in found:
+            key = f.resolve()
+            if key in seen:
+                repeats += 1
+                continue
+            seen.add(key)
+            out.append(f)
+    if repeats:
+        warnings.warn(f"{repeats} input file(s) given more than once: each is predicted once", stacklevel=2)
     return out
 
 

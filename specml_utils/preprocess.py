@@ -252,6 +252,9 @@ def build_dataset(matched: Table, out, cfg: PreprocessConfig = PreprocessConfig(
             reasons[why] += 1
             examples.setdefault(why, []).append(paths[row])
     sel = np.flatnonzero(keep)
+    if sel.size == 0:
+        raise ValueError(f"no usable spectrum: {n_in} catalog rows matched, all skipped "
+                         f"({', '.join(f'{k}: {v}' for k, v in reasons.items()) or 'no spectra on disk'})")
     t = matched[sel]
     x = standardize(flux[sel], ivar[sel], cfg.weighted)
     labels = np.asarray(t["LABEL"])

@@ -35,7 +35,7 @@ def ensure_mock(n_spectra: int = 20_000, seed: int = 12345, class_mix: str = "ba
         same = all(old.get(k) == v for k, v in cfg.__dict__.items() if k != "workers")
         if same:
             return home
-    generate_survey(cfg, home, progress=progress)
+    generate_survey(cfg, home, progress=progress, replace=True)  # this folder belongs to these settings
     return home
 
 

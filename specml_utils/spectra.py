@@ -287,7 +287,7 @@ def read_any(path) -> list[Spectrum]:
         raise SpectrumReadError(path, f"corrupt or truncated FITS file ({err})") from err
     if "FIBERMAP" in names or "B_FLUX" in names:
         return read_desi_coadd(path)
-    if "LOGLAM" in ncols:
+    if "LOGLAM" in {c.upper() for c in ncols}:  # real BOSS files say "loglam", the mock "LOGLAM"
         return [read_spec_lite(path, fast=False)]
     raise SpectrumReadError(path, "unrecognised format (not spec-lite, spPlate or DESI coadd)")
 

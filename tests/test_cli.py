@@ -29,3 +29,68 @@ def test_notebooks_refuse_unknown_parameters(capsys):
         from specml_utils import notebooks
 
         notebooks.check_parameters("01_explore", {"n_spectrum": 5})
+
+
+def test_a_second_survey_is_refused_in_a_used_folder_unless_replaced(tmp_path, capsys):
+    home = tmp_path / "mock"
+    args = ["mock", "--n-spectra", "40", "--out", str(home), "--workers", "1", "--quiet", "--physics", "analytic"]
+    assert main(args + ["--seed", "1"]) == 0
+    assert main(args + ["--seed", "1"]) == 0                        # the same survey again is fine
+    assert main(args + ["--seed", "2"]) == 2
+    assert "holds another survey" in capsys.readouterr().err
+    assert main(args + ["--seed", "2", "--replace"]) == 0
+    from astropy.table import Table
+    cat = Table.read(home / sas.SUPERSET_RELPATH)
+    names = {f"spec-{p:04d}-{m:05d}-{f:04d}.fits" for p, m, f in zip(cat["PLATE"], cat["MJD"], cat["FIBERID"])}
+    on_disk = {p.name for p in home.rglob("spec-*.fits")}
+    assert on_disk <= names                                           # no spectrum of seed 1 is left
+
+
+def test_bad_sizes_and_unknown_notebooks_are_clear_errors(capsys):
+    assert main(["mock", "--n-spectra", "0", "--out", "/tmp/never", "--quiet"]) == 2
+    assert "n_spectra must be at least 1" in capsys.readouterr().err
+    assert main(["notebooks", "--only", "99"]) == 2
+    assert "no notebook matches 99" in capsys.readouterr().err
+
+
+def test_predict_never_overwrites_an_input(shared, tmp_path, capsys):
+    import shutil
+
+    src = sorted((shared / "real_spectra").glob("*/spec-*.fits"))[0]
+    f = tmp_path / src.name
+    shutil.copy(src, f)
+    before = f.read_bytes()
+    assert main(["predict", str(f), "--out", str(f)]) == 2
+    assert "the output is one of the inputs" in capsys.readouterr().err
+    assert f.read_bytes() == before
+
+
+def test_a_real_spec_lite_file_under_another_name_is_read(shared, tmp_path):
+    import shutil
+
+    from specml_utils.spectra import read_any, read_spec_lite
+
+    src = sorted((shared / "real_spectra" / "boss_dr12_vi").glob("spec-*.fits"))[0]
+    f = tmp_path / "myspectrum.fits"
+    shutil.copy(src, f)
+    a, b = read_any(f)[0], read_spec_lite(src)
+    assert (a.flux == b.flux).all() and (a.loglam == b.loglam).all()
+
+
+def test_sigterm_leaves_no_partial_file(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "mock"
+    proc = subprocess.Popen([sys.executable, "-m", "specml_utils.cli", "mock", "--n-spectra", "20000", "--workers", "1",
+                             "--out", str(out), "--quiet", "--physics", "analytic"])
+    deadline = time.time() + 120
+    while time.time() < deadline and not list(out.rglob("spec-*.fits")):
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(60) == 130
+    assert not [p for p in out.rglob("*") if ".part" in p.name], "a temporary file was left behind"
+    assert not os.path.exists(out / "mock_manifest.json")

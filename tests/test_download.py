@@ -114,3 +114,19 @@ def test_real_files_from_a_loopback_sas_download_and_preprocess(shared, tmp_path
         assert sorted(set(labels)) == [0, 1, 2, 3]      # stars, galaxies, quasars and BAL quasars, from VI
         assert set(h["split"][:]) == {0, 1, 2}
 
+
+
+def test_a_truncated_fits_file_with_matching_headers_is_never_stored(small_mock, tmp_path):
+    """A server that sends a cut file and announces the cut length: the FITS structure check catches it."""
+    from specml_utils.fitsbytes import structure_problem
+
+    home, _ = small_mock
+    rel = _rel_files(home, 1)[0]
+    good = (home / rel).read_bytes()
+    served = tmp_path / "served"
+    (served / rel).parent.mkdir(parents=True)
+    (served / rel).write_bytes(good[: len(good) - 2880])    # one block short, a multiple of 2880 still
+    assert structure_problem(served / rel) and structure_problem(home / rel) is None
+    with SASServer(served) as srv, pytest.raises(DownloadError, match="not a whole FITS file"):
+        fetch(srv.url + rel, tmp_path / "f.fits", retries=1, backoff=0.01)
+    assert not (tmp_path / "f.fits").exists() and not (tmp_path / "f.fits.part").exists()

@@ -67,3 +67,9 @@ def test_missing_columns_and_hdus(tmp_path):
     fits.HDUList([fits.PrimaryHDU(), fits.BinTableHDU(np.zeros(5, dtype=[("FLUX", "f4")]))]).writeto(wrong_cols)
     with pytest.raises(SpectrumReadError, match="LOGLAM"):
         read_spec_lite(wrong_cols)
+
+
+def test_every_real_file_has_a_whole_fits_structure(real_files):
+    from specml_utils.fitsbytes import structure_problem
+
+    assert [f.name for f in real_files if structure_problem(f)] == []

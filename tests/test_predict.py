@@ -62,3 +62,30 @@ def test_predict_without_a_bundle_is_a_clear_error(tmp_path, small_mock, capsys)
     assert main(["predict", str(home), "--out", str(tmp_path / "p.fits"), "--model", str(tmp_path)]) == 2
     assert "no model bundle here" in capsys.readouterr().err
     assert not (tmp_path / "p.fits").exists()
+
+
+def test_damaged_bundles_are_named_clearly(bundle_dir, tmp_path):
+    import shutil
+
+    from specml_utils.predict import Bundle
+
+    models_dir, _ = bundle_dir
+    broken = tmp_path / "b"
+    shutil.copytree(models_dir, broken)
+    data = (broken / "classifier.keras").read_bytes()
+    (broken / "classifier.keras").write_bytes(data[: len(data) // 3])
+    with pytest.raises(ValueError, match=r"classifier\.keras: cannot load"):
+        Bundle.load(broken)
+    (broken / "bundle.json").write_text('{"classifier": \n')
+    with pytest.raises(ValueError, match=r"bundle\.json: not a valid bundle description"):
+        Bundle.load(broken)
+
+
+def test_a_file_given_twice_is_predicted_once(small_mock, tmp_path):
+    from specml_utils.predict import find_inputs
+
+    home, _ = small_mock
+    f = sorted(home.rglob("spec-*.fits"))[0]
+    with pytest.warns(UserWarning, match="1 input file"):
+        files = find_inputs([f, f.parent])
+    assert files.count(f) == 1 and len(files) == len(list(f.parent.glob("spec-*.fits")))

@@ -158,3 +158,13 @@ def test_a_class_too_small_to_split_goes_to_training_with_a_warning():
     for k in (0, 1, 2):                                      # the other classes are still split
         assert (split[labels == 2] == k).any() and (split[labels == 0] == k).any()
     assert (stratified_split(np.array([1, 1])) == 0).all()  # nothing to split at all
+
+
+def test_a_catalog_without_usable_spectra_is_a_clear_error(small_mock, tmp_path):
+    home, _ = small_mock
+    matched, _ = catalog.crossmatch(catalog.clean(sources.load_catalog(home))[0], home)
+    matched = matched[:5]
+    matched["PATH"] = [str(tmp_path / f"missing{i}.fits") for i in range(5)]
+    with pytest.raises(ValueError, match="no usable spectrum: 5 catalog rows"):
+        build_dataset(matched, tmp_path / "x.h5", PreprocessConfig(workers=1), progress=False)
+    assert not (tmp_path / "x.h5").exists()

@@ -98,6 +98,8 @@ class MockConfig:
     run2d: str = sas.RUN2D
 
     def __post_init__(self):
+        if int(self.n_spectra) < 1:
+            raise ValueError(f"n_spectra must be at least 1, not {self.n_spectra}")
         self.physics = resolve_physics(self.physics)
 
     def mix(self) -> dict:
@@ -373,14 +375,17 @@ SPALL_DTYPE = np.dtype([
 
 
 # --------------------------------------------------------------------------- the survey
-def generate_survey(cfg: MockConfig, out, progress: bool = True) -> dict:
+def generate_survey(cfg: MockConfig, out, progress: bool = True, replace: bool = False) -> dict:
     """Generate a mock survey under ``out`` in the SAS layout; return a summary.
 
     Writes ``dr12/boss/qso/DR12Q/Superset_DR12Q.fits``, ``DR12Q.fits`` (quasars, with the BAL
-    columns), the spec-lite files and ``mock_manifest.json``. Existing files are replaced
-    atomically, never half-written.
+    columns), the spec-lite files and ``mock_manifest.json``. Files are written atomically, never
+    half-written. A folder that already holds spectra of another survey (another config, or no
+    manifest) is refused — two surveys in one folder would mix — unless ``replace``, which first
+    removes that survey's catalogs, spectra and manifest.
     """
     out = Path(out)
+    _clear_other_survey(out, cfg, replace)
     t0 = time.perf_counter()
     plan = plan_catalog(cfg)
     n = len(plan)
@@ -410,6 +415,30 @@ def generate_survey(cfg: MockConfig, out, progress: bool = True) -> dict:
     }
     atomic_write_bytes(out / "mock_manifest.json", (json.dumps(summary, indent=1) + "\n").encode())
     return summary
+
+
+def _clear_other_survey(out: Path, cfg: MockConfig, replace: bool) -> None:
+    import shutil
+
+    spectra = out / sas.spectra_root(cfg.run2d)
+    manifest = out / "mock_manifest.json"
+    has_spectra = spectra.exists() and any(spectra.iterdir())
+    if not has_spectra and not manifest.exists():
+        return
+    same = False
+    if manifest.exists():
+        old = json.loads(manifest.read_text()).get("config", {})
+        same = all(old.get(k) == v for k, v in asdict(cfg).items() if k not in ("workers", "chunk_size"))
+    if same:
+        return          # the same survey again: every file is rewritten with the same content
+    if not replace:
+        raise ValueError(f"{out}: holds another survey ({'another configuration' if manifest.exists() else 'spectra without a mock manifest'}); "
+                         "choose an empty folder or replace it (--replace)")
+    for path in (spectra, out / sas.SUPERSET_RELPATH, out / sas.DR12Q_RELPATH, manifest):
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
 
 
 def catalog_tables(cfg: MockConfig, plan: Table, res: dict) -> tuple[Table, Table]:
