@@ -173,7 +173,27 @@ def _ident(s, key):
 #: the output table's column types (FILE holds the file name, not its folder)
 ROW_DTYPE = np.dtype([("FILE", "U64"), ("PLATE", "i4"), ("MJD", "i4"), ("FIBERID", "i4"), ("TARGETID", "i8"),
                       ("CLASS", "U7"), ("P_STAR", "f4"), ("P_GALAXY", "f4"), ("P_QSO", "f4"), ("P_QSO_BAL", "f4"),
-                      ("Z", "f4"), ("Z_ERR", "f4"), ("Z_CHECK", "i2")])
+                      ("Z", "f4"), ("Z_ERR", "f4"), ("Z_CHECK", "i2"), ("COVERAGE", "f4"), ("SN_MEDIAN", "f4"),
+                      ("ZWARNING", "i4")])
+#: a spectrum with fewer valid bins on the model's grid than this is not predicted (as in preprocessing)
+MIN_BINS = 50
+#: ZWARNING bits, in the spirit of the BOSS pipeline's: 0 means nothing to warn about
+ZWARNING_BITS = {
+    "LITTLE_COVERAGE": (0, "under half of the model's wavelength grid has data"),
+    "LOW_SN": (1, "median S/N per grid bin below 2"),
+    "UNSURE_Z": (2, "the redshift CNN's probability had several peaks (see Z_CHECK)"),
+    "UNSURE_CLASS": (3, "the most probable class has P < 0.6"),
+}
+
+
+def zwarning(coverage, sn_median, z_check, p_max) -> np.ndarray:
+    """The ZWARNING bit mask of each spectrum (see :data:`ZWARNING_BITS`)."""
+    bits = {"LITTLE_COVERAGE": np.asarray(coverage) < 0.5, "LOW_SN": np.asarray(sn_median) < 2,
+            "UNSURE_Z": np.asarray(z_check) > 0, "UNSURE_CLASS": np.asarray(p_max) < 0.6}
+    out = np.zeros(len(np.atleast_1d(coverage)), np.int32)
+    for name, flag in bits.items():
+        out |= flag.astype(np.int32) << ZWARNING_BITS[name][0]
+    return out
 
 
 def predict_chunk(files, bundle: Bundle, batch_spectra: int = 1024) -> dict:
@@ -189,9 +209,11 @@ def predict_chunk(files, bundle: Bundle, batch_spectra: int = 1024) -> dict:
         if not batch:
             return
         flux, ivar = rebin(batch, bundle.grid)
-        usable = (ivar > 0).any(axis=1)
-        failed.extend((s.source, "no valid pixel on the model's wavelength grid")
-                      for s, ok in zip(batch, usable) if not ok)
+        nvalid = (ivar > 0).sum(axis=1)
+        usable = nvalid >= MIN_BINS
+        failed.extend((s.source, "no valid pixel on the model's wavelength grid" if n == 0 else
+                       f"only {n} valid bins on the model's wavelength grid (fewer than {MIN_BINS})")
+                      for s, n, ok in zip(batch, nvalid, usable) if not ok)
         kept = [s for s, ok in zip(batch, usable) if ok]
         if kept:
             out = bundle.predict_x(standardize(flux[usable], ivar[usable], bundle.weighted), flux[usable], ivar[usable])
@@ -203,6 +225,10 @@ def predict_chunk(files, bundle: Bundle, batch_spectra: int = 1024) -> dict:
             for k, col in enumerate(("P_STAR", "P_GALAXY", "P_QSO", "P_QSO_BAL")):
                 part[col] = out["prob"][:, k]
             part["Z"], part["Z_ERR"], part["Z_CHECK"] = out["z"], out["z_err"], out["z_check"]
+            fu, iu = flux[usable], ivar[usable]
+            part["COVERAGE"] = nvalid[usable] / bundle.grid.nbins
+            part["SN_MEDIAN"] = [np.median(f[i > 0] * np.sqrt(i[i > 0])) for f, i in zip(fu, iu)]
+            part["ZWARNING"] = zwarning(part["COVERAGE"], part["SN_MEDIAN"], part["Z_CHECK"], out["prob"].max(axis=1))
             rows.append(part)
         batch.clear()
 
@@ -290,6 +316,8 @@ def write_table(table: Table, report: dict, out, bundle: Bundle | None = None) -
     pred.name = "PREDICTIONS"
     pred.header["N_FAILED"] = (report["failed"], "inputs that could not be used (see FAILED)")
     pred.header["ZCHECK"] = ("0 no; 1 CNN z kept; 2 replaced", "Z_CHECK: quasar line-fit check of Z")
+    for name, (bit, why) in ZWARNING_BITS.items():
+        pred.header[f"ZWBIT{bit}"] = (name, why[:46])
     if bundle is not None:
         pred.header["MODELS"] = (str(bundle.info.get("classifier", {}).get("architecture", "")), "classifier")
     bad = Table([np.array([f for f, _ in report["failed_files"]], dtype="U256"),

@@ -89,3 +89,28 @@ def test_a_file_given_twice_is_predicted_once(small_mock, tmp_path):
     with pytest.warns(UserWarning, match="1 input file"):
         files = find_inputs([f, f.parent])
     assert files.count(f) == 1 and len(files) == len(list(f.parent.glob("spec-*.fits")))
+
+
+def _shifted_copy(src, dest, dex):
+    with fits.open(src) as h:
+        h[1].data["LOGLAM"] = h[1].data["LOGLAM"] + dex
+        h.writeto(dest)
+
+
+def test_little_coverage_is_flagged_and_no_coverage_is_not_guessed(bundle_dir, small_mock, tmp_path):
+    models_dir, _ = bundle_dir
+    home, _ = small_mock
+    src = sorted(home.rglob("spec-*.fits"))[0]
+    _shifted_copy(src, tmp_path / "spec-9000-55000-0001.fits", 0.44)   # 7 bins left on the grid
+    _shifted_copy(src, tmp_path / "spec-9000-55000-0002.fits", 0.30)   # about a third of the grid
+    shutil.copy(src, tmp_path / "spec-9000-55000-0003.fits")
+    table, report = predict.predict_files(sorted(tmp_path.glob("spec-*.fits")), bundle_dir=models_dir, progress=False)
+    assert report["failed"] == 1 and "valid bins on the model's wavelength grid" in report["failed_files"][0][1]
+    row = {r["FILE"]: r for r in table}
+    part, whole = row["spec-9000-55000-0002.fits"], row["spec-9000-55000-0003.fits"]
+    assert part["COVERAGE"] < 0.5 and part["ZWARNING"] & 1
+    assert whole["COVERAGE"] > 0.9 and not whole["ZWARNING"] & 1
+    low_sn = whole["SN_MEDIAN"] < 2
+    assert bool(whole["ZWARNING"] & 2) == low_sn
+    assert predict.zwarning([0.9], [5.0], [0], [0.99])[0] == 0
+    assert predict.zwarning([0.2], [1.0], [2], [0.4])[0] == 0b1111
