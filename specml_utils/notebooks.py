@@ -1,6 +1,7 @@
 """Run the numbered notebooks headless with papermill and store them as readable documents."""
 from __future__ import annotations
 
+import ast
 import json
 import time
 from pathlib import Path
@@ -35,12 +36,28 @@ def declared_parameters(name: str) -> set:
     return set(pm.inspect_notebook(str(paths.NOTEBOOKS / f"{name}.ipynb")))
 
 
+#: what a value must be for a parameter whose default has this type (an int is a fine float)
+_ACCEPTS = {int: (int,), float: (int, float), bool: (bool,), str: (str,)}
+
+
 def check_parameters(name: str, params: dict) -> None:
-    """Refuse parameter names the notebook does not declare (papermill would only warn)."""
-    declared = declared_parameters(name)
-    unknown = set(params) - declared
+    """Refuse parameter names the notebook does not declare (papermill would only warn), and values
+    of another type than the parameter's default (``epochs = "many"``), before anything runs."""
+    import papermill as pm
+
+    declared = pm.inspect_notebook(str(paths.NOTEBOOKS / f"{name}.ipynb"))
+    unknown = set(params) - set(declared)
     if unknown:
         raise ValueError(f"{name}: unknown parameter(s) {sorted(unknown)}; it declares {sorted(declared)}")
+    for key, value in params.items():
+        default = declared[key].get("default")
+        try:
+            kind = type(ast.literal_eval(default))
+        except (ValueError, SyntaxError):
+            continue                      # not a literal: nothing to compare with
+        ok = _ACCEPTS.get(kind)
+        if ok and (not isinstance(value, ok) or (kind is not bool and isinstance(value, bool))):
+            raise ValueError(f"{name}: parameter {key} takes a {kind.__name__} (default {default}), not {value!r}")
 
 
 def run(name: str, params: dict | None = None, out=None, progress: bool = False) -> float:

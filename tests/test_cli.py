@@ -94,3 +94,12 @@ def test_sigterm_leaves_no_partial_file(tmp_path):
     assert proc.wait(60) == 130
     assert not [p for p in out.rglob("*") if ".part" in p.name], "a temporary file was left behind"
     assert not os.path.exists(out / "mock_manifest.json")
+
+
+def test_parameter_values_of_the_wrong_type_are_refused_before_anything_runs(tmp_path, capsys):
+    from specml_utils import notebooks
+
+    notebooks.check_parameters("04_cnn_classify", {"epochs": 3, "learning_rate": 1, "augment": False})
+    assert main(["sweep", "04", "-g", "epochs", "notanumber", "--out", str(tmp_path / "s")]) == 2
+    assert "parameter epochs takes a int (default 15)" in capsys.readouterr().err
+    assert not (tmp_path / "s").exists()
