@@ -40,7 +40,12 @@ def main(argv=None) -> int:
     ap.add_argument("--work", default="/tmp/sim_to_real")
     ap.add_argument("--record", type=Path, default=None,
                     help="add this run's rows to a JSON file (benchmarks/sim_to_real.json), keyed by its settings")
+    ap.add_argument("--table", type=Path, default=None,
+                    help="print a recorded JSON file as a Markdown table (median and range over seeds) and stop")
     a = ap.parse_args(argv)
+    if a.table:
+        print(markdown_table(json.loads(a.table.read_text())))
+        return 0
     home = Path(a.work) / f"{a.physics}_n{a.n}_s{a.mock_seed}"
     if not (home / "mock_manifest.json").exists():
         t0 = time.time()
@@ -67,6 +72,7 @@ def main(argv=None) -> int:
         for prior, w in (("training mix", None), ("DR12 mix", survey_mix)):
             df, summ = real.score(real.classify(model, Grid(), True, vi, w), truth, "VI")
             rows.append({"seed": s, "prior": prior, "mock val acc": round(val_acc, 4), "epochs": fit.epochs_run,
+                         "train spectra/s": fit.train_spectra_per_s,
                          **real.summary_table({"x": summ}).iloc[0].to_dict()})
             print(json.dumps(rows[-1]), flush=True)
             print(real.misses(df)[["FILE", "true_class", "z_true", "CLASS"]].to_string(), flush=True)
@@ -77,6 +83,24 @@ def main(argv=None) -> int:
         old[key] = {"rows": rows, "machine": machine(), "date": time.strftime("%Y-%m-%d")}
         a.record.write_text(json.dumps(old, indent=1) + "\n")
     return 0
+
+
+def markdown_table(record: dict) -> str:
+    """One line per recorded setting and class mix: 4-class accuracy and per-class recall on the VI
+    spectra, as the median over seeds with the range."""
+    cols = ["accuracy", "STAR recall", "GALAXY recall", "QSO recall", "QSO_BAL recall"]
+    lines = ["| mock, training | class mix | seeds | mock val acc | " + " | ".join(cols) + " |",
+             "|---" * (4 + len(cols)) + "|"]
+    for key, entry in record.items():
+        df = pd.DataFrame(entry["rows"])
+        for prior, g in df.groupby("prior", sort=False):
+            cells = []
+            for c in cols:
+                v = g[c].str.extract(r"\((\d+)/(\d+)\)").astype(int)
+                share = v[0] / v[1]
+                cells.append(f"{share.median():.2f} ({share.min():.2f}–{share.max():.2f})")
+            lines.append(f"| {key} | {prior} | {len(g)} | {g['mock val acc'].median():.3f} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def machine() -> str:

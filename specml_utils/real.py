@@ -115,7 +115,7 @@ def score(pred: pd.DataFrame, truth: pd.DataFrame, label_source: str = "VI") -> 
         with |Δv| < 6000 km/s; purity over spectra of Z_CONF_PERSON = 3).
     """
     t = truth[truth["label_source"] == label_source]
-    cols = ["FILE", "CLASS"] + [c for c in ("Z", "Z_ERR", "Z_CHECK") if c in pred]
+    cols = ["FILE", "CLASS"] + [c for c in pred if c in ("Z", "Z_ERR", "Z_CHECK", "ZWARNING") or c.startswith("P_")]
     df = t.merge(pred[cols], on="FILE", how="inner")
     if label_source == "pipeline":
         true_c = df["true_class"].map(lambda c: PIPELINE_CLASS.get(c, c))
@@ -190,6 +190,7 @@ def misses(joined: pd.DataFrame, with_z: bool = False) -> pd.DataFrame:
     bad = ~joined["ok_class"]
     if with_z:
         bad |= joined["true_class"].isin(["QSO", "QSO_BAL"]) & ~joined["ok_z"]
-    cols = ["FILE", "set", "true_class", "z_true", "CLASS"] + [c for c in ("Z", "Z_CHECK", "dv_kms") if c in joined]
+    cols = ["FILE", "set", "true_class", "z_true", "CLASS"]
+    cols += [c for c in ("Z", "Z_CHECK", "ZWARNING", "dv_kms") if c in joined and with_z]
     cols += [c for c in joined if c.startswith("P_")]
     return joined.loc[bad, [c for c in cols if c in joined]].reset_index(drop=True)
