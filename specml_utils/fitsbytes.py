@@ -206,6 +206,32 @@ def _big_endian(dtype: np.dtype) -> np.dtype:
     return np.dtype(fields)
 
 
+def _card(key: str, value, comment: str = "") -> str:
+    """One 80-character header card in FITS fixed format."""
+    if isinstance(value, (bool, np.bool_)):
+        text = f"{'T' if value else 'F':>20}"
+    elif isinstance(value, (int, np.integer)):
+        text = f"{int(value):>20d}"
+    elif isinstance(value, (float, np.floating)):
+        v = f"{float(value):.16G}"
+        if "." not in v and "E" not in v:
+            v += ".0"
+        text = f"{v:>20}"
+    else:
+        quoted = "'" + f"{str(value).replace(chr(39), chr(39) * 2):<8}" + "'"
+        text = f"{quoted:<20}"
+    card = f"{key:<8}= {text}" + (f" / {comment}" if comment else "")
+    return f"{card[:80]:<80}"
+
+
+def header_bytes(cards: list) -> bytes:
+    """A data-less primary header from (key, value[, comment]) cards, without astropy's per-card
+    machinery (mock generation writes one per spectrum). Keys ≤ 8 characters, ASCII values."""
+    text = "".join(_card(*c) for c in cards) + f"{'END':<80}"
+    text += " " * (-len(text) % BLOCK)
+    return text.encode("ascii")
+
+
 def primary_bytes(header: fits.Header) -> bytes:
     """A data-less primary HDU with the given cards."""
     hdr = fits.PrimaryHDU(header=header).header

@@ -308,6 +308,7 @@ def spec_lite_bytes(primary_cards: list, coadd: np.ndarray, spall_row: np.ndarra
     coadd : structured ndarray with :data:`COADD_DTYPE`
     spall_row : structured ndarray of length 1
     """
-    header = fits.Header([("SIMPLE", True), ("BITPIX", 8), ("NAXIS", 0), ("EXTEND", True)] + list(primary_cards))
-    return (header.tostring().encode("ascii") + fitsbytes.table_bytes(coadd, "COADD")
+    header = fitsbytes.header_bytes([("SIMPLE", True), ("BITPIX", 8), ("NAXIS", 0), ("EXTEND", True)]
+                                    + list(primary_cards))
+    return (header + fitsbytes.table_bytes(coadd, "COADD")
             + fitsbytes.table_bytes(spall_row, "SPALL"))

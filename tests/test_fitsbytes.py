@@ -73,3 +73,22 @@ def test_every_real_file_has_a_whole_fits_structure(real_files):
     from specml_utils.fitsbytes import structure_problem
 
     assert [f.name for f in real_files if structure_problem(f)] == []
+
+
+def test_primary_headers_written_by_hand_read_back_as_astropy_writes_them():
+    import numpy as np
+    from astropy.io import fits
+
+    from specml_utils.fitsbytes import header_bytes
+
+    cards = [("SIMPLE", True), ("BITPIX", 8), ("NAXIS", 0), ("EXTEND", True), ("PLATEID", 3586),
+             ("RA", 123.456789012345), ("COEFF0", 3.5517), ("COEFF1", 1e-4), ("EXPTIME", 4500.0),
+             ("RUN2D", "v5_7_0"), ("NOTE", "it's"), ("ORIGIN", "SpecML mock survey", "not a real SDSS spectrum"),
+             ("NEG", -2), ("FLAG", False), ("TINY", np.float64(1.5e-30))]
+    raw = header_bytes(cards)
+    assert len(raw) % 2880 == 0
+    hdr = fits.Header.fromstring(raw.decode("ascii"))
+    for key, value, *comment in cards:
+        assert hdr[key] == value and type(hdr[key]) is type(value if not isinstance(value, np.floating) else 1.0), key
+        if comment:
+            assert hdr.comments[key] == comment[0]

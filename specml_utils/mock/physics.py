@@ -298,14 +298,17 @@ def qso_rest_flux(rng, lam_rest, bal=False, mag=None):
             absorb = line(lam_rest, centre, rng.uniform(0.5, 2.0, n) * nal, rest * 80 / C_KMS, 1.0)
             flux = flux * np.clip(1 - absorb, 0.05, 1)
     else:
-        p = bal_troughs(rng, n)
-        p["ion_scale"] = np.column_stack([rng.uniform(lo, hi, n) for _, _, (lo, hi) in BAL_IONS])
+        p = bal_parameters(rng, n)
         flux = apply_bal(flux, lam_rest, p)
-        params["bi_civ"] = balnicity_index(p)
-        params["bal"] = p
-        params["bal_vmin"] = p["vmin"]
-        params["bal_vmax"] = p["vmax"]
+        params.update(bi_civ=balnicity_index(p), bal=p, bal_vmin=p["vmin"], bal_vmax=p["vmax"])
     return flux, params
+
+
+def bal_parameters(rng, n):
+    """BAL troughs (:func:`bal_troughs`) with each ion's depth relative to CIV's."""
+    p = bal_troughs(rng, n)
+    p["ion_scale"] = np.column_stack([rng.uniform(lo, hi, n) for _, _, (lo, hi) in BAL_IONS])
+    return p
 
 
 # --------------------------------------------------------------------------- galaxies

@@ -230,9 +230,11 @@ def _model_spectra(rng, classes, kinds, z, rmag, lam_obs, how="analytic"):
             if "bi_civ" in par:
                 bi[sel] = par["bi_civ"]
         elif name == "GALAXY":
-            flux, _ = physics.galaxy_rest_flux(rng, lam_rest, kinds[sel] == "PASSIVE")
+            flux = np.empty(lam_rest.shape)
+            if (~tpl).any():
+                flux[~tpl], _ = physics.galaxy_rest_flux(rng, lam_rest[~tpl], kinds[sel][~tpl] == "PASSIVE")
             if tpl.any():
-                flux[tpl] = templates.eigen_rest_flux(rng, "galaxy", lam_rest[tpl])
+                flux[tpl] = templates.eigen_obs_flux(rng, "galaxy", lam_obs, z[sel][tpl])
         else:
             star_kinds = kinds[sel]
             from_tpl = np.char.find(star_kinds.astype(str), ":") >= 0
@@ -255,20 +257,28 @@ def _model_spectra(rng, classes, kinds, z, rmag, lam_obs, how="analytic"):
 def physics_qso(rng, lam_obs, lam_rest, bal, rmag, z, tpl):
     """Quasar spectra: analytic, or (where ``tpl``) an eigen-combination of real quasars with the
     analytic BAL troughs; then host galaxies, the Lyman forest and DLAs for all."""
-    flux, par = physics.qso_rest_flux(rng, lam_rest, bal=bal, mag=rmag)
-    if tpl.any():
-        eig = templates.eigen_rest_flux(rng, "qso", lam_rest[tpl])
-        # the eigenspectra hold the mean forest of their quasars: our forest then adds only its
-        # fluctuations there, so the mean absorption is not applied twice
+    n = len(z)
+    flux = np.empty(lam_rest.shape)
+    bi = np.zeros(n)
+    if (~tpl).any():
+        flux[~tpl], par = physics.qso_rest_flux(rng, lam_rest[~tpl], bal=bal, mag=rmag[~tpl])
         if bal:
-            eig = physics.apply_bal(eig, lam_rest[tpl], {k: v[tpl] for k, v in par["bal"].items()})
+            bi[~tpl] = par["bi_civ"]
+    if tpl.any():
+        eig = templates.eigen_obs_flux(rng, "qso", lam_obs, z[tpl])
+        if bal:
+            p = physics.bal_parameters(rng, int(tpl.sum()))
+            eig = physics.apply_bal(eig, lam_rest[tpl], p)
+            bi[tpl] = physics.balnicity_index(p)
         flux[tpl] = eig
     flux = physics.add_host(rng, flux, lam_rest, z)
     forest = physics.lya_forest(rng, np.broadcast_to(lam_obs, lam_rest.shape), lam_rest)
     if tpl.any():
+        # the eigenspectra hold the mean forest of their quasars: our forest adds only its
+        # fluctuations there, so the mean absorption is not applied twice
         forest[tpl] = physics.forest_fluctuation(forest[tpl], lam_rest[tpl])
     flux *= forest * physics.dla_absorption(rng, lam_obs, lam_rest, z)
-    return flux, par
+    return flux, {"bi_civ": bi} if bal else {}
 
 
 def psf_mags(model: np.ndarray, lam_obs: np.ndarray) -> np.ndarray:

@@ -96,12 +96,17 @@ def calibration() -> dict:
     return json.loads(CALIBRATION.read_text())
 
 
-def _interp_rows(loglam_out: np.ndarray, loglam_in: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Each row of ``rows`` (on ``loglam_in``) at each row of ``loglam_out``; edge values beyond."""
-    out = np.empty(loglam_out.shape)
-    for i in range(len(out)):
-        out[i] = np.interp(loglam_out[i], loglam_in, rows[i])
-    return out
+def _shifted_rows(loglam_out: np.ndarray, dlog: np.ndarray, loglam_in: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Each row of ``rows`` (on the log-linear grid ``loglam_in``) at ``loglam_out − dlog[i]``, linearly
+    interpolated, edge values beyond. ``loglam_out`` is one grid shared by every row: only the
+    shift differs, so this is a gather, not one interpolation per row."""
+    step = loglam_in[1] - loglam_in[0]
+    pos = (loglam_out[None, :] - np.asarray(dlog, float)[:, None] - loglam_in[0]) / step
+    pos = np.clip(pos, 0, loglam_in.size - 1)
+    k = np.minimum(pos.astype(np.int64), loglam_in.size - 2)
+    f = pos - k
+    r = np.arange(len(rows))[:, None]
+    return rows[r, k] * (1 - f) + rows[r, k + 1] * f
 
 
 def ccm_extinction(lam: np.ndarray, ebv: np.ndarray, r_v: float = 3.1) -> np.ndarray:
@@ -141,8 +146,7 @@ def star_flux(rng, lam_obs: np.ndarray, kinds: np.ndarray, z: np.ndarray) -> np.
     """
     loglam, flux, _ = load("star")
     idx = np.array([int(k.split(":")[1]) for k in kinds])
-    rest = np.log10(lam_obs)[None, :] - np.log10(1 + z)[:, None]
-    out = _interp_rows(rest, loglam, flux[idx])
+    out = _shifted_rows(np.log10(lam_obs), np.log10(1 + np.asarray(z)), loglam, flux[idx])
     ebv = np.minimum(rng.exponential(0.03, len(kinds)), 0.15)
     return np.clip(out, 0, None) * ccm_extinction(lam_obs[None, :], ebv)
 
@@ -172,22 +176,21 @@ def _eigen_coefficients(rng, kind: str, n: int) -> np.ndarray:
     return coef
 
 
-def eigen_rest_flux(rng, kind: str, lam_rest: np.ndarray) -> np.ndarray:
-    """Rest-frame spectra from eigen-combinations (``kind`` "qso" or "galaxy") at ``lam_rest`` (n, npix).
+def eigen_obs_flux(rng, kind: str, lam_obs: np.ndarray, z) -> np.ndarray:
+    """Spectra from eigen-combinations (``kind`` "qso" or "galaxy") at redshifts ``z``, on the
+    observed wavelengths ``lam_obs`` (one grid for all; flux per unit rest wavelength, unscaled).
 
-    Combinations that go negative over more than 2 % of the pixels are redrawn (up to 20 times);
-    what is left below zero is clipped.
+    Combinations that go negative over more than 2 % of the observed pixels are redrawn (up to
+    20 times); what is left below zero is clipped.
     """
     loglam, eig, _ = load(kind)
-    n = lam_rest.shape[0]
-    ll = np.log10(lam_rest)
-    basis = np.stack([_interp_rows(ll, loglam, np.broadcast_to(e, (n, e.size))) for e in eig], axis=1)
-    coef = _eigen_coefficients(rng, kind, n)
-    flux = np.einsum("nk,nkp->np", coef, basis)
+    ll_obs, shift = np.log10(lam_obs), np.log10(1 + np.asarray(z, float))
+    coef = _eigen_coefficients(rng, kind, len(shift))
+    out = _shifted_rows(ll_obs, shift, loglam, coef @ eig)
     for _ in range(20):
-        bad = (flux < 0).mean(axis=1) > 0.02
+        bad = (out < 0).mean(axis=1) > 0.02
         if not bad.any():
             break
         coef[bad] = _eigen_coefficients(rng, kind, int(bad.sum()))
-        flux[bad] = np.einsum("nk,nkp->np", coef[bad], basis[bad])
-    return np.clip(flux, 0, None)
+        out[bad] = _shifted_rows(ll_obs, shift[bad], loglam, coef[bad] @ eig)
+    return np.clip(out, 0, None)
