@@ -114,3 +114,14 @@ def test_little_coverage_is_flagged_and_no_coverage_is_not_guessed(bundle_dir, s
     assert bool(whole["ZWARNING"] & 2) == low_sn
     assert predict.zwarning([0.9], [5.0], [0], [0.99])[0] == 0
     assert predict.zwarning([0.2], [1.0], [2], [0.4])[0] == 0b1111
+
+
+def test_predict_exits_1_when_nothing_could_be_predicted(bundle_dir, tmp_path, capsys):
+    models_dir, _ = bundle_dir
+    junk = tmp_path / "spec-9999-55555-0002.fits"
+    junk.write_text("not a FITS file")
+    out = tmp_path / "pred.fits"
+    assert main(["predict", str(junk), "--out", str(out), "--model", str(models_dir)]) == 1
+    assert "no spectrum could be predicted" in capsys.readouterr().err
+    with fits.open(out) as h:                      # the failures are still written, with their reasons
+        assert len(h["PREDICTIONS"].data) == 0 and len(h["FAILED"].data) == 1
