@@ -46,8 +46,9 @@ def test_a_second_survey_is_refused_in_a_used_folder_unless_replaced(tmp_path, c
     assert on_disk <= names                                           # no spectrum of seed 1 is left
 
 
-def test_bad_sizes_and_unknown_notebooks_are_clear_errors(capsys):
-    assert main(["mock", "--n-spectra", "0", "--out", "/tmp/never", "--quiet"]) == 2
+def test_bad_sizes_and_unknown_notebooks_are_clear_errors(tmp_path, capsys):
+    assert main(["mock", "--n-spectra", "0", "--out", str(tmp_path / "never"), "--quiet"]) == 2
+    assert not (tmp_path / "never").exists()
     assert "n_spectra must be at least 1" in capsys.readouterr().err
     assert main(["notebooks", "--only", "99"]) == 2
     assert "no notebook matches 99" in capsys.readouterr().err
