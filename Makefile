@@ -25,7 +25,7 @@ setup: $(BIN)/specml  ## create .venv and install the project with its pinned Ke
 all: setup notebooks  ## the main job: set up, then run every notebook on the default mock survey
 
 notebooks: setup  ## run the notebooks headless (papermill), outputs kept in notebooks/
-	$(BIN)/specml notebooks -p interactive false
+	$(BIN)/specml notebooks
 
 test: setup unit nbval nbval-small  ## set up, then run the unit tests and nbval over the notebooks
 
@@ -33,7 +33,7 @@ unit: setup  ## pytest unit and integration tests
 	$(BIN)/python -m pytest tests
 
 nbval: setup  ## re-execute the committed notebooks 01–03 and compare their checked outputs
-	SPECML_FIGURES=$$(mktemp -d) $(BIN)/python -m pytest --nbval-lax -p no:cacheprovider $(NOTEBOOKS)
+	SPECML_HEADLESS=1 SPECML_FIGURES=$$(mktemp -d) $(BIN)/python -m pytest --nbval-lax -p no:cacheprovider $(NOTEBOOKS)
 
 nbval-small: setup  ## run 04–06 with small parameters (papermill), then nbval over those runs
 	@tmp=$$(mktemp -d) && export SPECML_FIGURES=$$tmp/figures && \

@@ -1,6 +1,6 @@
-"""Benchmarks of the data steps: mock generation and preprocessing (spectra/s, peak memory).
+"""Benchmarks of the data steps: mock planning and generation, preprocessing (spectra/s, peak memory).
 
-    python benchmarks/bench_data.py [--n-mock 100000] [--n-preprocess 20000]
+    python benchmarks/bench_data.py [--n-plan 5000000] [--n-mock 100000] [--n-preprocess 20000]
 
 Mock generation runs in a child process so its peak resident memory (parent plus workers)
 is measured on its own; preprocessing is measured beside two references on the same files:
@@ -38,6 +38,17 @@ def bench_mock(n: int, out: Path) -> dict:
     return {"n_spectra": n, "wall_s": round(wall, 1), "spectra_per_s": round(n / wall, 1),
             "peak_rss_mb_main": round(out_json["main_mb"], 1),
             "peak_rss_mb_per_worker": round(out_json["worker_mb"], 1)}
+
+
+def bench_plan(n: int) -> dict:
+    # the catalog plan alone: the time and memory a survey of n spectra costs before its first spectrum
+    code = ("import json, resource, time; from specml_utils.mock import MockConfig; "
+            "from specml_utils.mock.survey import plan_catalog; t = time.perf_counter(); "
+            f"plan_catalog(MockConfig(n_spectra={n}, seed=1)); s = time.perf_counter() - t; "
+            "print(json.dumps({'seconds': s, 'mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    out_json = json.loads(res.stdout.strip().splitlines()[-1])
+    return {"n_spectra": n, "seconds": round(out_json["seconds"], 1), "peak_rss_mb": round(out_json["mb"], 1)}
 
 
 def bench_preprocess(home: Path, n: int) -> dict:
@@ -78,9 +89,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n-mock", type=int, default=100_000)
     ap.add_argument("--n-preprocess", type=int, default=20_000)
+    ap.add_argument("--n-plan", type=int, default=5_000_000, help="survey size for the planning benchmark")
     ap.add_argument("--keep", type=Path, help="keep the generated mock here")
     a = ap.parse_args()
     results = {"machine": machine()}
+    results["mock_plan"] = bench_plan(a.n_plan)
+    print("mock plan:", json.dumps(results["mock_plan"]), flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         home = a.keep or Path(tmp) / "mock"
         # a tenth of the size first: peak memory should not grow with the number of spectra

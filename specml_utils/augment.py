@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import specml_utils  # noqa: F401  (pins the Keras backend)
-import keras
+from .backend import keras
 
 from .preprocess import standardize
 

@@ -20,3 +20,19 @@ def index_from_person_code(codes) -> np.ndarray:
     for i, name in enumerate(CLASS_NAMES):
         out[codes == PERSON_CODE[name]] = i
     return out
+
+
+#: network label of each class
+LABEL = {name: i for i, name in enumerate(CLASS_NAMES)}
+#: the labels that count as a quasar (QSO or BAL QSO)
+QSO_LABELS = (LABEL["QSO"], LABEL["QSO_BAL"])
+
+
+def is_qso(labels) -> np.ndarray:
+    """True where a label is a quasar, BAL or not."""
+    return np.isin(labels, QSO_LABELS)
+
+
+def is_bal(labels) -> np.ndarray:
+    """True where a label is a BAL quasar."""
+    return np.asarray(labels) == LABEL["QSO_BAL"]

@@ -77,10 +77,23 @@ def _cmd_notebooks(a) -> int:
     return 0
 
 
+def _check_writable(out: Path, given) -> None:
+    """Refuse an output that cannot be written, before any work: a real file is tried in its
+    nearest existing folder (permission bits alone do not say it, e.g. for root or read-only mounts)."""
+    import tempfile
+
+    parent = next((p for p in out.parents if p.exists()), Path(out.anchor))
+    if not parent.is_dir():
+        raise NotADirectoryError(f"{given}: {parent} is a file, not a folder (checked before any work)")
+    try:
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as e:
+        raise PermissionError(f"{given}: cannot write in {parent}: {e.strerror} (checked before any work)") from None
+
+
 def _cmd_predict(a) -> int:
     from . import predict
-
-    import os
 
     files = predict.find_inputs(a.inputs)
     if not files:
@@ -88,9 +101,7 @@ def _cmd_predict(a) -> int:
     out = Path(a.out).resolve()
     if out in {Path(f).resolve() for f in files}:
         raise ValueError(f"{a.out}: the output is one of the inputs; it would be overwritten — choose another --out")
-    parent = next((p for p in out.parents if p.exists()), out.anchor)
-    if not os.access(parent, os.W_OK):
-        raise PermissionError(f"{a.out}: cannot write in {parent} (checked before any work)")
+    _check_writable(out, a.out)
     folder = a.model or predict.DEFAULT_MODELS
     bundle = predict.Bundle.load(folder)   # checks the bundle before any work is spread out
     cluster = a.workers or a.scheduler

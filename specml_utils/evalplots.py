@@ -120,6 +120,8 @@ def gallery(wave, flux, ivar, cases: list, ncols: int = 2, width: int = 3):
         ax.set_xlim(wave[0], wave[-1])
     for ax in axes[-1]:
         ax.set_xlabel("observed wavelength [Å]")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("flux [10⁻¹⁷ erg s⁻¹ cm⁻² Å⁻¹]", fontsize=7)
     fig.tight_layout()
     return fig
 
@@ -187,5 +189,34 @@ def sweep_summary(df, metric: str, params: list):
         if df[p].dtype.kind in "fi" and df[p].min() > 0 and df[p].max() / df[p].min() > 20:
             ax.set_xscale("log")
     axes[0, 0].set_ylabel(metric)
+    fig.tight_layout()
+    return fig
+
+
+def threshold_curves(curves: dict, operating: dict, published_purity: float | None = None):
+    """QSO purity (solid) and completeness (dashed) against each model's decision threshold, with
+    the threshold each model is run at marked (●), and QuasarNET's published purity (dotted).
+
+    ``curves``: name → DataFrame (threshold, purity, completeness); ``operating``: name → threshold."""
+    fig, ax = plt.subplots(figsize=(7.5, 4.6))
+    lows = []
+    for i, (name, c) in enumerate(curves.items()):
+        color = f"C{i}"
+        ax.plot(c["threshold"], 100 * c["purity"], color=color, label=f"{name}: purity")
+        ax.plot(c["threshold"], 100 * c["completeness"], color=color, ls="--", label=f"{name}: completeness")
+        t = operating.get(name)
+        if t is not None:
+            j = int(np.argmin(np.abs(c["threshold"] - t)))
+            for col in ("purity", "completeness"):
+                ax.plot(c["threshold"].iloc[j], 100 * c[col].iloc[j], "o", color=color, ms=5)
+        lows.append(100 * np.nanmin(c[["purity", "completeness"]].to_numpy()))
+    if published_purity is not None:
+        ax.axhline(published_purity, color="0.5", lw=0.7, ls=":", label=f"QuasarNET published purity, {published_purity} %")
+    # every curve on the axes, the flat top of the best ones still readable
+    ax.set_ylim(max(0.0, min(lows + [95.0]) - 1), 100.3)
+    ax.set_xlabel("threshold (c_th for QuasarNET, P(QSO) + P(BAL QSO) for classifiers)")
+    ax.set_ylabel("per cent of quasars")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.set_title("● the threshold each model runs at", fontsize=8, loc="left")
     fig.tight_layout()
     return fig

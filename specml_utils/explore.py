@@ -51,13 +51,20 @@ def median_sn(spectrum) -> float:
     return float(np.median(spectrum.flux[g] * np.sqrt(spectrum.ivar[g]))) if g.any() else 0.0
 
 
-def spectrum_viewer(cat: Table, home, interactive: bool = True, default_class: str = "QSO"):
+def spectrum_viewer(cat: Table, home, interactive: bool | None = None, default_class: str = "QSO"):
     """Pick a class and an object, see its spectrum with the lines marked at its redshift.
 
-    In JupyterLab (``interactive=True`` and ipywidgets installed) this is a widget; headless
-    runs (papermill, nbval) get a static figure of the first object of ``default_class``.
+    In JupyterLab (``interactive`` True, or None outside headless runs, with ipywidgets installed)
+    this is a widget; headless runs (``specml notebooks`` and ``make nbval`` set
+    ``SPECML_HEADLESS=1``) and ``interactive=False`` get a static figure of the first object of
+    ``default_class``.
     """
+    import os
+
     import matplotlib.pyplot as plt
+
+    if interactive is None:
+        interactive = os.environ.get("SPECML_HEADLESS") != "1"
 
     codes = np.asarray(cat["CLASS_PERSON"])
     by_class = {c: np.flatnonzero(codes == PERSON_CODE[c])[:500] for c in CLASS_NAMES}

@@ -123,7 +123,42 @@ def qso_purity_completeness(true_qso, z_true, z_conf, pred_qso, z_pred) -> dict:
     purity = (correct & conf).sum() / n_det if n_det else np.nan
     f1 = 2 * purity * completeness / (purity + completeness) if purity + completeness > 0 else np.nan
     return {"purity": float(purity), "completeness": float(completeness), "f1": float(f1),
-            "n_true_qso": n_true, "n_detected": n_det, "n_correct": int(correct.sum())}
+            "n_true_qso": n_true, "n_detected": n_det, "n_correct": int(correct.sum()),
+            # the counts of each ratio: purity over confident detections, completeness over true quasars
+            "purity_k": int((correct & conf).sum()), "purity_n": n_det,
+            "completeness_k": int(correct.sum()), "completeness_n": n_true}
+
+
+def purity_completeness_table(pc: dict) -> pd.Series:
+    """Purity and completeness from :func:`qso_purity_completeness` as ``value [95 % interval] (k/n)``,
+    each with the counts it is made of, and F1."""
+    return pd.Series({"purity": fmt_share(share(pc["purity_k"], pc["purity_n"]), 4),
+                      "completeness": fmt_share(share(pc["completeness_k"], pc["completeness_n"]), 4),
+                      "F1": f"{pc['f1']:.4f}"}, name="value [95 % Wilson interval] (k/n)")
+
+
+def wilson(k, n, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval (95 % by default) of a proportion k/n; (nan, nan) for n = 0."""
+    if n == 0:
+        return float("nan"), float("nan")
+    p = k / n
+    den = 1 + z * z / n
+    mid = (p + z * z / (2 * n)) / den
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return float(max(0.0, mid - half)), float(min(1.0, mid + half))
+
+
+def share(k, n) -> dict:
+    """A proportion with its counts and 95 % Wilson interval: ``k``, ``n``, ``value``, ``lo95``, ``hi95``."""
+    lo, hi = wilson(k, n)
+    return {"k": int(k), "n": int(n), "value": float(k / n) if n else float("nan"), "lo95": lo, "hi95": hi}
+
+
+def fmt_share(s: dict, digits: int = 2) -> str:
+    """``0.87 [0.77, 0.93] (60/69)``"""
+    if not s["n"]:
+        return "—"
+    return f"{s['value']:.{digits}f} [{s['lo95']:.{digits}f}, {s['hi95']:.{digits}f}] ({s['k']}/{s['n']})"
 
 
 def binned_scores(y_true, y_pred, values, edges, names=CLASS_NAMES) -> pd.DataFrame:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import specml_utils  # noqa: F401  (pins the Keras backend before keras is imported)
-import keras
+from .backend import keras
 from keras import layers
 
 

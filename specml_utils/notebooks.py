@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import time
 from pathlib import Path
 
@@ -73,6 +74,8 @@ def run(name: str, params: dict | None = None, out=None, progress: bool = False)
     check_parameters(name, params)
     out = Path(out) if out else src
     t0 = time.perf_counter()
+    # the kernel inherits this: viewers draw static figures, as a document needs
+    os.environ["SPECML_HEADLESS"] = "1"
     with atomic_path(out, ".ipynb") as tmp:
         try:
             pm.execute_notebook(str(src), str(tmp), parameters=params, kernel_name="python3",

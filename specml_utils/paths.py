@@ -18,6 +18,8 @@ MOCK = DATA / "mock"
 SDSS = DATA / "sdss"
 #: preprocessed datasets (HDF5)
 PROCESSED = DATA / "processed"
+#: trained models (notebooks 04 and 05 write them, ``specml predict`` reads them)
+MODELS = DATA / "models"
 #: figures written by the notebooks; override with ``SPECML_FIGURES`` (tests do, to keep the committed ones)
 FIGURES = Path(os.environ.get("SPECML_FIGURES", ROOT / "figures"))
 #: metrics JSON files written by the notebooks
@@ -46,3 +48,18 @@ def real_spectra_files() -> list[Path]:
     if shared is None:
         return []
     return sorted((shared / "real_spectra").glob("*/spec-*.fits"))
+
+
+def shown(path) -> str:
+    """A path as a reader should see it: relative to the project when inside it, else its name
+    (machine-specific absolute paths do not belong in an executed notebook)."""
+    p = Path(path).resolve()
+    return str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else p.name
+
+
+def models_folder(models_dir: str = "") -> Path | None:
+    """The folder a notebook's ``models_dir`` parameter names: empty for :data:`MODELS`,
+    ``"none"`` for nowhere (None), else that folder."""
+    if models_dir == "none":
+        return None
+    return Path(models_dir) if models_dir else MODELS

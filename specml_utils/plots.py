@@ -61,12 +61,10 @@ def redshift_and_sn(z_by_class: dict, sn_by_class: dict):
     """Left: visual-inspection redshift by class. Right: median S/N per pixel by class (log scale)."""
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.6))
     for cls in CLASS_NAMES:
-        if cls in z_by_class and len(z_by_class[cls]):
-            zz = np.asarray(z_by_class[cls])
-            bins = np.linspace(-0.002, 0.002, 30) if cls == "STAR" else np.linspace(0, 5.5, 56)
-            if cls == "STAR":
-                continue  # stars sit at z ≈ 0: shown in the table, not the histogram
-            a.hist(zz, bins=bins, histtype="step", lw=1.5, label=cls, color=CLASS_COLORS[cls])
+        # stars sit at z ≈ 0: they are in the table, not the redshift histogram (but in the S/N one)
+        if cls != "STAR" and cls in z_by_class and len(z_by_class[cls]):
+            a.hist(np.asarray(z_by_class[cls]), bins=np.linspace(0, 5.5, 56), histtype="step", lw=1.5, label=cls,
+                   color=CLASS_COLORS[cls])
         if cls in sn_by_class and len(sn_by_class[cls]):
             s = np.clip(np.asarray(sn_by_class[cls]), 0.05, None)
             b.hist(s, bins=np.logspace(-1.3, 2, 40), histtype="step", lw=1.5, label=cls, color=CLASS_COLORS[cls])
@@ -75,6 +73,7 @@ def redshift_and_sn(z_by_class: dict, sn_by_class: dict):
     a.legend(fontsize=8)
     b.set_xscale("log")
     b.set_xlabel("median S/N per pixel")
+    b.set_ylabel("spectra")
     b.legend(fontsize=8)
     fig.tight_layout()
     return fig

@@ -23,7 +23,7 @@ from .preprocess import Grid, rebin, standardize
 from .spectra import SpectrumReadError, read_any
 
 #: where the main job leaves the trained models
-DEFAULT_MODELS = paths.DATA / "models"
+DEFAULT_MODELS = paths.MODELS
 #: suffixes of the files a folder given to predict is searched for
 SPECTRUM_SUFFIXES = (".fits", ".fits.gz", ".fit")
 
@@ -112,12 +112,12 @@ class Bundle:
                               10 ** self.grid.centres)
         scale = np.array([self.sigma_scale[c] for c in self.class_names])[label]  # σ_z calibrated per class
         return {"prob": prob, "label": label, "z": out["z"], "z_err": out["z_err"] * scale,
-                "z_check": out["z_check"]}
+                "z_check": out["z_check"], "z_cnn": out["z_cnn"]}
 
 
 def _load_model(path: Path):
     """A saved Keras model, or an error that names the file and says what is wrong with it."""
-    import keras
+    from .backend import keras
 
     if not path.exists():
         raise FileNotFoundError(f"{path}: model file missing from the bundle")

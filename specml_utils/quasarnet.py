@@ -15,7 +15,7 @@ import h5py
 import numpy as np
 
 import specml_utils  # noqa: F401  (pins the Keras backend)
-import keras
+from .backend import keras
 from keras import layers, ops
 
 from .lines import QUASARNET_LINES

@@ -17,7 +17,7 @@ import pandas as pd
 from . import catalog, paths
 from .classes import CLASS_NAMES
 from .lines import C_KMS
-from .metrics import DV_CATASTROPHIC
+from .metrics import DV_CATASTROPHIC, fmt_share, share as _share, wilson  # noqa: F401  (re-exported)
 
 #: the folder of visually inspected spectra and its superset excerpt
 VI_SET = "boss_dr12_vi"
@@ -74,22 +74,6 @@ def truth_table() -> pd.DataFrame:
             row.update(label_source="pipeline", true_class=pclass, z_true=pz, z_conf=3 if zw == 0 else 0)
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-def wilson(k, n, z: float = 1.96) -> tuple[float, float]:
-    """Wilson score interval (95 % by default) of a proportion k/n; (nan, nan) for n = 0."""
-    if n == 0:
-        return float("nan"), float("nan")
-    p = k / n
-    den = 1 + z * z / n
-    mid = (p + z * z / (2 * n)) / den
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return float(max(0.0, mid - half)), float(min(1.0, mid + half))
-
-
-def _share(k, n) -> dict:
-    lo, hi = wilson(k, n)
-    return {"k": int(k), "n": int(n), "value": float(k / n) if n else float("nan"), "lo95": lo, "hi95": hi}
 
 
 def score(pred: pd.DataFrame, truth: pd.DataFrame, label_source: str = "VI") -> tuple[pd.DataFrame, dict]:
@@ -159,13 +143,6 @@ def summary_table(summaries: dict) -> pd.DataFrame:
                 row[f"QSO {k}"] = fmt_share(s[k])
         rows[name] = row
     return pd.DataFrame(rows).T.fillna("—")
-
-
-def fmt_share(s: dict) -> str:
-    """``0.87 [0.77, 0.93] (60/69)``"""
-    if not s["n"]:
-        return "—"
-    return f"{s['value']:.2f} [{s['lo95']:.2f}, {s['hi95']:.2f}] ({s['k']}/{s['n']})"
 
 
 def classify(model, grid, weighted: bool, truth: pd.DataFrame, prior_weights=None) -> pd.DataFrame:

@@ -13,21 +13,24 @@ from .atomic import atomic_path, atomic_write_bytes
 
 
 def _plain(obj):
+    """JSON-ready values: NumPy scalars and arrays as Python ones, NaN as null (JSON has no NaN)."""
     if isinstance(obj, dict):
         return {str(k): _plain(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [_plain(v) for v in obj]
-    if isinstance(obj, np.generic):
-        return obj.item()
     if isinstance(obj, np.ndarray):
-        return obj.tolist()
+        return [_plain(v) for v in obj.tolist()]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
     return obj
 
 
 def write_metrics(name: str, metrics: dict, folder=None) -> Path:
     """Write ``metrics`` as ``figures/metrics/NAME.json`` (atomically) and return the path."""
     path = Path(folder or paths.METRICS) / f"{name}.json"
-    atomic_write_bytes(path, (json.dumps(_plain(metrics), indent=1, sort_keys=False) + "\n").encode())
+    atomic_write_bytes(path, (json.dumps(_plain(metrics), indent=1, sort_keys=False, allow_nan=False) + "\n").encode())
     return path
 
 
@@ -36,12 +39,13 @@ def read_metrics(path) -> dict:
     return json.loads(Path(path).read_text())
 
 
-def save_figure(fig, name: str, folder=None) -> Path:
-    """Save a figure as ``figures/NAME.png`` (atomically) and return the path."""
+def save_figure(fig, name: str, folder=None) -> None:
+    """Save a figure as ``figures/NAME.png`` (atomically).
+
+    Returns nothing, so that a notebook cell ending with it shows the figure and no path."""
     path = Path(folder or paths.FIGURES) / f"{name}.png"
     with atomic_path(path, ".png") as tmp:
         fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png")
-    return path
 
 
 def versions() -> dict:

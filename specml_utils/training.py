@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 
 import specml_utils  # noqa: F401  (pins the Keras backend)
-import keras
+from .backend import keras
 
 from .atomic import atomic_path
+from .timing import timed
 
 
 @dataclass
@@ -95,10 +96,8 @@ def sample_weights(labels, class_weight: dict) -> np.ndarray:
 
 def predict_timed(model: keras.Model, x, batch_size: int = 1024) -> tuple[np.ndarray, float]:
     """Predictions and the inference rate in spectra/s (after one warm-up batch)."""
-    model.predict(x[:batch_size], batch_size=batch_size, verbose=0)
-    t0 = time.perf_counter()
-    out = model.predict(x, batch_size=batch_size, verbose=0)
-    return out, round(len(x) / (time.perf_counter() - t0), 1)
+    return timed(lambda: model.predict(x, batch_size=batch_size, verbose=0), len(x),
+                 warm_up=lambda: model.predict(x[:batch_size], batch_size=batch_size, verbose=0))
 
 
 def training_inputs(split: dict, targets, augment=None, batch_size: int = 240, seed: int = 0,

@@ -216,13 +216,15 @@ def class_redshifts(zbins, zprob, labels, class_names, z_range: dict, flux=None,
 
     Returns
     -------
-    dict with ``z``, ``z_err`` (unscaled σ of the chosen peak), ``peak_mass`` and ``z_check``
+    dict with ``z``, ``z_err`` (unscaled σ of the chosen peak), ``peak_mass``, ``z_check``
     (0: not checked, 1: checked, the CNN's peak kept, 2: checked, replaced by another candidate)
+    and ``z_cnn`` (the CNN's own peak, before any check)
     """
     labels = np.asarray(labels)
     names = list(class_names)
     prob = zbins.restrict(zprob, z_range, names, labels) if z_range else np.asarray(zprob)
     z, z_err, mass = zbins.estimate(prob, window)
+    z_cnn = z.copy()
     z_check = np.zeros(len(z), np.int16)
     if flux is not None and len(z):
         is_q = np.isin(labels, [names.index(q) for q in quasars if q in names])
@@ -242,4 +244,4 @@ def class_redshifts(zbins, zprob, labels, class_names, z_range: dict, flux=None,
             else:
                 z_err[i], mass[i] = zbins.width * (1 + z_new[i]), 0.0
         z = np.where(swap, z_new, z)
-    return {"z": z, "z_err": z_err, "peak_mass": mass, "z_check": z_check}
+    return {"z": z, "z_err": z_err, "peak_mass": mass, "z_check": z_check, "z_cnn": z_cnn}

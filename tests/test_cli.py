@@ -1,3 +1,4 @@
+import pytest
 import h5py
 
 from specml_utils import sas
@@ -66,6 +67,23 @@ def test_predict_never_overwrites_an_input(shared, tmp_path, capsys):
     assert f.read_bytes() == before
 
 
+def test_an_output_that_cannot_be_written_is_refused_before_any_work(shared, tmp_path, capsys):
+    import os
+
+    src = sorted((shared / "real_spectra" / "boss_dr12_vi").glob("spec-*.fits"))[0]
+    # no model exists at --model: the output is checked first, so its error is the one reported
+    no_model = ["--model", str(tmp_path / "no_models")]
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    assert main(["predict", str(src), "--out", str(blocker / "pred.fits"), *no_model]) == 2
+    assert "is a file, not a folder (checked before any work)" in capsys.readouterr().err
+    if os.geteuid() != 0:          # permission bits do not stop root
+        ro = tmp_path / "read_only"
+        ro.mkdir(mode=0o555)
+        assert main(["predict", str(src), "--out", str(ro / "pred.fits"), *no_model]) == 2
+        assert "cannot write in" in capsys.readouterr().err
+
+
 def test_a_real_spec_lite_file_under_another_name_is_read(shared, tmp_path):
     import shutil
 
@@ -78,7 +96,8 @@ def test_a_real_spec_lite_file_under_another_name_is_read(shared, tmp_path):
     assert (a.flux == b.flux).all() and (a.loglam == b.loglam).all()
 
 
-def test_sigterm_leaves_no_partial_file(tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_sigterm_leaves_no_partial_file(tmp_path, workers):
     import os
     import signal
     import subprocess
@@ -86,7 +105,7 @@ def test_sigterm_leaves_no_partial_file(tmp_path):
     import time
 
     out = tmp_path / "mock"
-    proc = subprocess.Popen([sys.executable, "-m", "specml_utils.cli", "mock", "--n-spectra", "20000", "--workers", "1",
+    proc = subprocess.Popen([sys.executable, "-m", "specml_utils.cli", "mock", "--n-spectra", "20000", "--workers", str(workers),
                              "--out", str(out), "--quiet", "--physics", "analytic"])
     deadline = time.time() + 120
     while time.time() < deadline and not list(out.rglob("spec-*.fits")):
@@ -104,3 +123,13 @@ def test_parameter_values_of_the_wrong_type_are_refused_before_anything_runs(tmp
     assert main(["sweep", "04", "-g", "epochs", "notanumber", "--out", str(tmp_path / "s")]) == 2
     assert "parameter epochs takes a int (default 15)" in capsys.readouterr().err
     assert not (tmp_path / "s").exists()
+
+
+def test_importing_the_networks_prints_nothing():
+    # TensorFlow's C++ start-up lines would land in every executed notebook's first output
+    import subprocess
+    import sys
+
+    res = subprocess.run([sys.executable, "-c", "import specml_utils.models, specml_utils.training"],
+                         capture_output=True, text=True, check=True)
+    assert res.stderr == "" and res.stdout == ""

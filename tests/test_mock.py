@@ -6,7 +6,7 @@ from specml_utils import sas
 from specml_utils.catalog import REQUIRED_COLUMNS
 from specml_utils.lines import C_KMS
 from specml_utils.mock import MockConfig, generate_survey, noise, physics
-from specml_utils.mock.survey import DLOGLAM, LOGLAM0, NPIX_MASTER, plan_catalog
+from specml_utils.mock.survey import DLOGLAM, LOGLAM0, NPIX_MASTER, plan_catalog, sdss_name, sdss_names
 from specml_utils.spectra import read_spec_lite
 
 LAM = 10 ** (LOGLAM0 + DLOGLAM * np.arange(NPIX_MASTER))
@@ -50,6 +50,20 @@ def test_deterministic_and_independent_of_workers(tmp_path):
     assert fa == fb and a["n_files"] == b["n_files"]
     for rel in fa:
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
+
+
+def test_vectorised_names_and_fibers_are_the_per_row_ones():
+    # the planner builds names in one pass: they must be the strings the per-row formatter writes,
+    # ties and roll-overs included (59.995 s is written 60.00 by both)
+    rng = np.random.default_rng(0)
+    ra = np.r_[rng.uniform(0, 360, 20000), 0.0, 359.99999, 15.0, 14.999999999, 0.125 * 15 / 3600, 59.995 / 240]
+    dec = np.r_[rng.uniform(-90, 90, 20000), 0.0, -0.0, 89.99999, -0.00001, -10.0, 0.25 / 3600]
+    assert sdss_names(ra, dec).tolist() == [sdss_name(a, d) for a, d in zip(ra, dec)]
+    # fibers: distinct within each plate, 1..1000
+    plan = plan_catalog(MockConfig(n_spectra=5000, seed=2))
+    for p in np.unique(plan["PLATE"]):
+        f = np.asarray(plan["FIBERID"][plan["PLATE"] == p])
+        assert len(np.unique(f)) == len(f) and f.min() >= 1 and f.max() <= 1000
 
 
 def test_class_mix():

@@ -175,8 +175,10 @@ def plan_catalog(cfg: MockConfig) -> Table:
     if n > n_obj:
         plate[n_obj:] = plate.max() + 1 + np.arange(n - n_obj) // 1000
     fiber = np.empty(n, dtype=np.int32)
-    for p in np.unique(plate):
-        sel = np.flatnonzero(plate == p)
+    # rows grouped by plate in one sort (a stable sort keeps each plate's rows in row order)
+    order = np.argsort(plate, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(plate[order]) != 0])
+    for sel in np.split(order, starts[1:]):
         fiber[sel] = rng.permutation(1000)[: sel.size] + 1
     mjd = 55176 + (plate - 3586) * 3 + 1
 
@@ -184,7 +186,7 @@ def plan_catalog(cfg: MockConfig) -> Table:
     t["THING_ID"] = (100_000_000 + obj * 7 + cfg.seed % 7).astype(np.int64)
     t["RA"] = ra[obj]
     t["DEC"] = dec[obj]
-    t["SDSS_NAME"] = [sdss_name(a, d) for a, d in zip(t["RA"], t["DEC"])]
+    t["SDSS_NAME"] = sdss_names(t["RA"], t["DEC"])
     t["PLATE"] = plate.astype(np.int32)
     t["MJD"] = mjd.astype(np.int32)
     t["FIBERID"] = fiber
@@ -208,6 +210,36 @@ def sdss_name(ra: float, dec: float) -> str:
     dd, dm = int(d), int((d % 1) * 60)
     ds = ((d * 60) % 1) * 60
     return f"{hh:02d}{mm:02d}{ss:05.2f}{sign}{dd:02d}{dm:02d}{ds:04.1f}"
+
+
+def sdss_names(ra, dec) -> np.ndarray:
+    """:func:`sdss_name` for arrays: the same strings, written digit by digit into a byte buffer."""
+    h = np.asarray(ra, float) / 15
+    dec = np.asarray(dec, float)
+    d = np.abs(dec)
+
+    def rounded(x, decimals):
+        # x rounded as Python's format rounds it; the rare value within 1e-6 of a tie is formatted by Python
+        scaled = x * 10 ** decimals
+        r = np.rint(scaled).astype(np.int64)
+        near = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
+        r[near] = [int(f"{v:.{decimals}f}".replace(".", "")) for v in x[near].tolist()]
+        return r
+
+    # HHMMSS.ss+DDMMSS.s as (column, value, digits); the decimal points go in afterwards
+    fields = [(0, h.astype(np.int64), 2), (2, ((h % 1) * 60).astype(np.int64), 2),
+              (4, rounded(((h * 60) % 1) * 60, 2), 4), (10, d.astype(np.int64), 2),
+              (12, ((d % 1) * 60).astype(np.int64), 2), (14, rounded(((d * 60) % 1) * 60, 1), 3)]
+    buf = np.empty((h.size, 19), np.uint8)
+    for col, value, width in fields:
+        for k in range(width):
+            buf[:, col + width - 1 - k] = ord("0") + (value // 10 ** k) % 10
+    buf[:, 9] = np.where(dec >= 0, ord("+"), ord("-"))
+    # make room for the two decimal points: SS.ss and SS.s
+    out = np.empty((h.size, 18), np.uint8)
+    out[:, :6], out[:, 6], out[:, 7:9] = buf[:, :6], ord("."), buf[:, 6:8]
+    out[:, 9:16], out[:, 16], out[:, 17] = buf[:, 9:16], ord("."), buf[:, 16]
+    return out.view("S18").ravel().astype("U18")
 
 
 # --------------------------------------------------------------------------- spectra

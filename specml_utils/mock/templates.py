@@ -131,11 +131,13 @@ def star_kinds(rng, n) -> np.ndarray:
     keys = list(STAR_POPULATION)
     p = np.array([STAR_POPULATION[k] for k in keys])
     drawn = np.array(keys)[rng.choice(len(keys), n, p=p / p.sum())]
-    out = []
-    for f in drawn:
-        idx = np.flatnonzero(fam == f)
-        out.append("CV" if f == "CV" or idx.size == 0 else f"{f}:{int(rng.choice(idx))}")
-    return np.array(out)
+    members = {k: np.flatnonzero(fam == k) for k in keys}
+    size = np.array([0 if f == "CV" else members[f].size for f in drawn.tolist()], dtype=int)
+    pick = size > 0
+    # one vectorised draw: the same stream as one rng.choice(members) per star, in order
+    within = np.zeros(len(drawn), int)
+    within[pick] = rng.integers(0, size[pick])
+    return np.array(["CV" if not ok else f"{f}:{int(members[f][i])}" for f, ok, i in zip(drawn.tolist(), pick, within)])
 
 
 def star_flux(rng, lam_obs: np.ndarray, kinds: np.ndarray, z: np.ndarray) -> np.ndarray:

@@ -1,0 +1,149 @@
+"""Notebook 04's experiment: train the candidate networks on one split, choose one on validation,
+keep it with the survey's class mix, and measure how much its score on the sky depends on the seed.
+
+Every step consumes random numbers in a fixed order (one global seed, then each network's
+weights, then its training), so a run with the same parameters gives the same numbers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import baselines, metrics, models, real, training
+from .augment import AugmentConfig
+from .classes import CLASS_NAMES, THESIS_TABLE1
+
+ARCHITECTURES = ("rnc1", "rnc2", "specnet")
+
+
+@dataclass
+class Recipe:
+    """How every network is trained (notebook 04's parameters)."""
+    epochs: int = 15
+    batch_size: int = 240
+    learning_rate: float = 1e-3
+    patience: int = 5
+    augment: bool = True
+    seed: int = 0
+
+
+def builders(nbins: int, zbins, filters: int = 64, depth: int = 4, kernel: int = 10, dropout: float = 0.2) -> dict:
+    """A function per architecture that builds it untrained."""
+    return {"rnc1": lambda: models.rnc1(nbins),
+            "rnc2": lambda: models.rnc2(nbins),
+            "specnet": lambda: models.specnet(nbins, filters=filters, depth=depth, kernel=kernel, dropout=dropout,
+                                              zbins=zbins)}
+
+
+def parse_architectures(text: str) -> list[str]:
+    """``"rnc1,rnc2"`` → the names, or a clear error for a name that is not an architecture."""
+    names = [a.strip() for a in text.split(",") if a.strip()]
+    unknown = set(names) - set(ARCHITECTURES)
+    if unknown or not names:
+        raise ValueError(f"unknown architecture(s) {sorted(unknown)}; choose from {list(ARCHITECTURES)}")
+    return names
+
+
+def train_one(build, data: dict, zbins, recipe: Recipe, weights, seed: int):
+    """Build, compile and train one network on ``data["train"]``; return ``(model, TrainResult)``."""
+    train, val = data["train"], data["val"]
+    model = models.compile_classifier(build(), recipe.learning_rate)
+    x, y = training.training_inputs(train, models.classifier_targets(model, train["label"], train["z"], zbins),
+                                    AugmentConfig() if recipe.augment else None, recipe.batch_size, seed, weights,
+                                    data["weighted"])
+    fit = training.fit(model, x, y, val["X"], models.classifier_targets(model, val["label"], val["z"], zbins),
+                       epochs=recipe.epochs, batch_size=recipe.batch_size, patience=recipe.patience,
+                       sample_weight=weights, seed=seed)
+    return model, fit
+
+
+def train_candidates(names, build: dict, data: dict, zbins, recipe: Recipe, weights) -> dict:
+    """Train each named network; return per name its model, fit, and test/validation outputs."""
+    test, val = data["test"], data["val"]
+    runs = {}
+    training.seed(recipe.seed)  # every initial weight below is reproducible
+    for name in names:
+        model, fit = train_one(build[name], data, zbins, recipe, weights, recipe.seed)
+        _, rate = training.predict_timed(model, test["X"])
+        prob, zprob = models.class_probabilities(model, test["X"])
+        val_prob, _ = models.class_probabilities(model, val["X"])
+        runs[name] = {"model": model, "fit": fit, "prob": prob, "zprob": zprob, "val_prob": val_prob,
+                      "predict_rate": rate}
+        print(f"{name}: {fit.epochs_run} epochs (best {fit.best_epoch}) in {fit.seconds:.0f} s")
+    return runs
+
+
+def forest_run(rf, data: dict) -> dict:
+    """Fit a Random Forest classifier on the training split; its outputs in the form of a network run."""
+    train, val, test = data["train"], data["val"], data["test"]
+    train_rate = baselines.fit_timed(rf, train["X"], train["label"])
+    prob, rate = baselines.predict_timed(rf, test["X"], proba=True)
+    return {"prob": prob, "val_prob": rf.predict_proba(val["X"]), "predict_rate": rate, "train_rate": train_rate,
+            "train_s": round(len(train["X"]) / train_rate, 2)}
+
+
+def macro_f1(y, prob) -> float:
+    """Macro-averaged F1 of the most probable class."""
+    return float(metrics.classification_table(y, prob.argmax(axis=1)).loc["all (macro)", "f1"])
+
+
+def summary(runs: dict, data: dict) -> pd.DataFrame:
+    """Size, training, speed and macro F1 (validation and test) of every run; counts as integers."""
+    val, test = data["val"], data["test"]
+    rows = {}
+    for name, r in runs.items():
+        fit = r.get("fit")
+        rows[name] = {"parameters": fit.params if fit else pd.NA, "epochs run": fit.epochs_run if fit else pd.NA,
+                      "best epoch": fit.best_epoch if fit else pd.NA, "train s": fit.seconds if fit else r["train_s"],
+                      "train spectra/s": fit.train_spectra_per_s if fit else r["train_rate"],
+                      "predict spectra/s": r["predict_rate"], "val macro F1": macro_f1(val["label"], r["val_prob"]),
+                      "test macro F1": macro_f1(test["label"], r["prob"])}
+    out = pd.DataFrame(rows).T
+    for col in ("parameters", "epochs run", "best epoch"):
+        out[col] = out[col].astype("Int64")
+    for col in ("train s", "train spectra/s", "predict spectra/s", "val macro F1", "test macro F1"):
+        out[col] = out[col].astype(float)
+    return out
+
+
+def choose(table: pd.DataFrame, runs: dict) -> str:
+    """The network (not the forest) with the best validation macro F1."""
+    return max((n for n in runs if "model" in runs[n]), key=lambda n: table.loc[n, "val macro F1"])
+
+
+def survey_prior(train_labels, class_prior: str):
+    """Factors that move probabilities from the training mix to the survey's (``"dr12"``), or None."""
+    if class_prior == "none":
+        return None
+    if class_prior != "dr12":
+        raise ValueError(f"class_prior must be 'dr12' or 'none', not {class_prior!r}")
+    train_mix = np.bincount(train_labels, minlength=len(CLASS_NAMES))
+    return models.prior_weights(train_mix, [THESIS_TABLE1[c] for c in CLASS_NAMES])
+
+
+def misclassified(run: dict, test: dict, zbins, n: int = 8) -> tuple[int, list]:
+    """How many test spectra a run gets wrong, and its ``n`` most confident mistakes as gallery cases."""
+    pred = run["prob"].argmax(axis=1)
+    z_pred, _, _ = zbins.estimate(run["zprob"]) if run.get("zprob") is not None else (np.full(len(pred), np.nan),) * 3
+    wrong = np.flatnonzero(pred != test["label"])
+    top = wrong[np.argsort(-run["prob"][wrong].max(axis=1))][:n]
+    cases = [{"row": i, "true": CLASS_NAMES[test["label"][i]], "z_true": float(test["z"][i]),
+              "pred": CLASS_NAMES[pred[i]], "z_pred": float(z_pred[i]),
+              "title": (f"true {CLASS_NAMES[test['label'][i]]} z={test['z'][i]:.3f} → {CLASS_NAMES[pred[i]]}"
+                        + (f" z={z_pred[i]:.3f}" if np.isfinite(z_pred[i]) else "")
+                        + f" (p={run['prob'][i].max():.2f}, S/N {test['sn'][i]:.1f}, "
+                          f"{test['plate'][i]}-{test['mjd'][i]}-{test['fiberid'][i]:04d})")} for i in top]
+    return len(wrong), cases
+
+
+def seed_spread(build, data: dict, zbins, recipe: Recipe, weights, truth, prior, first: dict, seed_runs: int) -> dict:
+    """The chosen architecture trained again with seeds ``recipe.seed + 1 …``; each one's score on
+    the visually inspected real spectra, beside ``first`` (the run already made with ``recipe.seed``)."""
+    scores = {recipe.seed: first}
+    for s in range(recipe.seed + 1, recipe.seed + seed_runs):
+        training.seed(s)
+        model, _ = train_one(build, data, zbins, recipe, weights, s)
+        scores[s] = real.score(real.classify(model, data["grid"], data["weighted"], truth, prior), truth, "VI")[1]
+    return scores

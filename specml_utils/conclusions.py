@@ -1,0 +1,110 @@
+"""Each chapter's closing *Discussion and conclusions*, written from the metrics it just recorded.
+
+Every function takes the dict a notebook wrote with :func:`specml_utils.report.write_metrics`
+and returns Markdown; the numbers are those of the run on the page, proportions with 95 % Wilson
+intervals, so the text can never disagree with the tables above it.
+"""
+from __future__ import annotations
+
+from .classes import CLASS_NAMES
+from .metrics import share
+
+
+def _p(s: dict, digits: int = 1) -> str:
+    """``94.2 % [86.0, 97.7] (65/69)`` from a :func:`specml_utils.metrics.share` dict."""
+    if not s.get("n"):
+        return "— (none)"
+    return (f"{100 * s['value']:.{digits}f} % [{100 * s['lo95']:.{digits}f}, {100 * s['hi95']:.{digits}f}] "
+            f"({s['k']:,}/{s['n']:,})")
+
+
+def explore(m: dict) -> str:
+    counts = m["class_counts"]
+    mvr = m.get("mock_vs_real", {})
+    text = [f"The {m['source']} survey holds {m['n_rows']:,} spectra: "
+            + ", ".join(f"{counts[c]:,} {c}" for c in CLASS_NAMES) + f" and {counts.get('not inspected', 0):,} never "
+            "inspected. Median redshifts: " + ", ".join(f"{c} {m['redshift'][c]['median']:.2f}" for c in CLASS_NAMES)
+            + "; median S/N per pixel: " + ", ".join(f"{c} {m['sn_median'][c]:.1f}" for c in CLASS_NAMES) + "."]
+    if mvr:
+        pairs = [c for c in CLASS_NAMES if f"{c} real" in mvr and f"{c} mock" in mvr]
+        text.append("Beside the real, visually inspected quasar targets, the mock's median S/N per pixel is "
+                    + ", ".join(f"{c} {mvr[c + ' mock']['S/N median']:.1f} against {mvr[c + ' real']['S/N median']:.1f} "
+                                f"({mvr[c + ' real']['spectra']} real)" for c in pairs)
+                    + ". The real spectra are fainter: a model trained here meets noisier spectra on the sky, which "
+                    "is why notebook 04 re-observes its training spectra with extra noise and scores itself on the "
+                    "real ones. With 4 real galaxies and 4 real BAL quasars, those two comparisons are indicative only.")
+    return "\n\n".join(text)
+
+
+def crossmatch(m: dict) -> str:
+    c, x = m["cleaning"], m["crossmatch"]
+    dropped = c["rows_in"] - c["rows_out"]
+    text = [f"Of {c['rows_in']:,} superset rows, cleaning kept {c['rows_out']:,} and dropped {dropped:,}, each for a "
+            "counted reason (the table above); no row is lost silently. The crossmatch found a spectrum for "
+            f"{x['matched']:,} rows; {x['rows_without_spectrum']:,} rows have no file and {x['spectra_without_row']:,} "
+            "files no usable row, as in a real download where files are missing and catalogue rows are rejected."]
+    if m.get("real_superset_cleaning"):
+        r = m["real_superset_cleaning"]
+        text.append(f"The real superset excerpt passes the same cleaning: {r['rows_out']} of {r['rows_in']} rows kept.")
+    return "\n\n".join(text)
+
+
+def preprocess(m: dict) -> str:
+    b = m["class_balance"]
+    n = {s: sum(v.values()) for s, v in b.items()}
+    skipped = sum(m["skipped"].values())
+    return (f"{m['spectra_out']:,} of {m['spectra_in']:,} spectra reached the {m['grid']['nbins']}-bin grid "
+            f"({skipped:,} skipped, each with its reason), at {m['spectra_per_s']:,.0f} spectra/s on this machine. "
+            f"The split is {n['train']:,} / {n['val']:,} / {n['test']:,} (train / validation / test), stratified by "
+            "class and grouped by object, so that repeat observations of one object never sit on both sides.")
+
+
+def classify(m: dict) -> str:
+    best = m["chosen"]
+    t = m["per_model"][best]["table"]
+    macro = t["all (macro)"]
+    n_test = int(macro["support"])
+    text = [f"**On the mock test split** ({n_test:,} spectra) the chosen network, {best}, reaches macro F1 "
+            f"{m['macro_f1']:.3f}; per class " + ", ".join(f"{c} {m['f1'][c]:.3f}" for c in CLASS_NAMES)
+            + ". Quasars and BAL quasars are the classes it confuses most: a shallow trough is hard to tell from "
+            "absorption in the forest, and the mock draws both classes from the same quasar model."]
+    real = m.get("real", {}).get("VI")
+    if real:
+        rec = real["recall"]
+        text.append(f"**On the sky** — {real['n']} real BOSS quasar targets labelled by visual inspection, never "
+                    f"trained on — the 4-class accuracy is {_p(real['accuracy'])}; stars {_p(rec['STAR'])}, "
+                    f"galaxies {_p(rec['GALAXY'])}, quasars {_p(rec['QSO'])}, BAL quasars {_p(rec['QSO_BAL'])}.")
+        seeds = m.get("real_seed_accuracy", {})
+        if len(seeds) > 1:
+            vals = sorted(v["value"] for v in seeds.values())
+            text.append(f"Over {len(vals)} training seeds the accuracy on these spectra ranges "
+                        f"{100 * vals[0]:.1f}–{100 * vals[-1]:.1f} %: the spread a reader should attach to one run, "
+                        "beside the Wilson interval of each.")
+        text.append("The mock score is far above the real one, and the real intervals are wide: the mock measures "
+                    "what the network learned from the mock, the real spectra what it will do in a survey. The "
+                    "galaxy and BAL figures rest on 4 spectra each and say little on their own.")
+    else:
+        text.append("No real spectra were found (`../shared` absent), so only the mock score is shown; it says how "
+                    "well the network learned the mock, not how it does on the sky.")
+    return "\n\n".join(text)
+
+
+def redshift(m: dict) -> str:
+    q = m["qso"]
+    cat = share(q["n_catastrophic"], q["n"])
+    text = [f"**Quasar redshifts on the mock test split** ({q['n']:,} confident quasars): σ_NMAD {q['sigma_nmad']:.5f}, "
+            f"median |Δv| {q['median_abs_dv_kms']:.0f} km/s, σ(Δv) {q['sigma_dv_kms']:.0f} km/s without catastrophes, "
+            f"catastrophic (|Δv| > 6000 km/s) {_p(cat, 2)}. The per-spectrum σ_z puts {100 * q['within_1sigma']:.1f} % "
+            f"of quasars within 1σ and {100 * q['within_2sigma']:.1f} % within 2σ (68.3 % and 95.4 % if calibrated "
+            "and Gaussian): the tails are wider than a Gaussian's, as catastrophic line confusions make them."]
+    pc = m.get("purity_completeness") or {}
+    if pc.get("purity_n"):
+        text.append(f"With notebook 04's classifier, on the whole test split: QSO purity "
+                    f"{_p(share(pc['purity_k'], pc['purity_n']), 2)}, completeness "
+                    f"{_p(share(pc['completeness_k'], pc['completeness_n']), 2)}.")
+    real = m.get("real", {}).get("VI")
+    if real and "completeness" in real:
+        text.append(f"On the {real['n']} real, visually inspected spectra, `specml predict` finds quasars with "
+                    f"purity {_p(real['purity'])} and completeness {_p(real['completeness'])} (a quasar counts when "
+                    "called QSO or BAL QSO with |Δv| < 6000 km/s).")
+    return "\n\n".join(text)
