@@ -9,7 +9,7 @@ SMALL := -p epochs 2 -p max_train 1500 -p rf_trees 10
 SWEEP04 := -g learning_rate 0.001,0.0003 -g filters 32,64 -g depth 3,4 -p architectures specnet -p epochs 15
 SWEEP05 := -g learning_rate 0.001,0.0003 -g filters 32,64 -g batch_size 120,240 -p epochs 15
 
-.PHONY: help setup all notebooks test unit nbval nbval-small sweep bench clean-data
+.PHONY: help setup setup-gpu all notebooks appendix test unit nbval nbval-small sweep bench clean-data
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -22,10 +22,16 @@ $(BIN)/specml: pyproject.toml
 
 setup: $(BIN)/specml  ## create .venv and install the project with its pinned Keras backend
 
+setup-gpu: setup  ## add jax with CUDA 12 to .venv; then run with KERAS_BACKEND=jax (e.g. KERAS_BACKEND=jax make notebooks)
+	$(BIN)/pip install --quiet -e '.[test,gpu]'
+
 all: setup notebooks  ## the main job: set up, then run every notebook on the default mock survey
 
 notebooks: setup  ## run the notebooks headless (papermill), outputs kept in notebooks/
 	$(BIN)/specml notebooks
+
+appendix: setup  ## the executed notebooks as HTML and PDF in figures/appendix (PDF needs Chromium)
+	$(BIN)/specml appendix
 
 test: setup unit nbval nbval-small  ## set up, then run the unit tests and nbval over the notebooks
 

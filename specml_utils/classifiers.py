@@ -11,11 +11,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import baselines, metrics, models, real, training
+from . import baselines, metrics, models, predict, published, real, training
 from .augment import AugmentConfig
 from .classes import CLASS_NAMES, THESIS_TABLE1
 
 ARCHITECTURES = ("rnc1", "rnc2", "specnet")
+#: bins of median S/N per pixel and of redshift for the scores of 04's figures
+SN_EDGES = np.array([0, 1, 2, 3, 5, 8, 13, 20, 50, 1e4])
+Z_EDGES = np.array([-0.01, 0.01, 0.3, 0.6, 1.0, 1.6, 2.2, 2.8, 3.5, 6.0])
 
 
 @dataclass
@@ -44,6 +47,30 @@ def parse_architectures(text: str) -> list[str]:
     if unknown or not names:
         raise ValueError(f"unknown architecture(s) {sorted(unknown)}; choose from {list(ARCHITECTURES)}")
     return names
+
+
+def balanced_weights(labels) -> np.ndarray:
+    """Per-spectrum training weights that give every class the same total weight (printed per class)."""
+    class_weight = training.balanced_class_weight(labels, len(CLASS_NAMES))
+    print("class weights:", {CLASS_NAMES[k]: round(w, 3) for k, w in class_weight.items()})
+    return training.sample_weights(labels, class_weight)
+
+
+def fine_tune(model, dataset: str, zbins, recipe: Recipe, epochs: int) -> dict:
+    """Fine-tune ``model`` on a real labelled dataset (an HDF5 file from notebook 03 with
+    ``source = "sdss"``), at a tenth of the learning rate, and show its scores before and after;
+    ``{}`` (and a note) when no dataset is given."""
+    from IPython.display import display
+
+    if not dataset:
+        print("no real training set given (fine_tune_on is empty): the network is the mock-trained one")
+        return {}
+    out = training.fine_tune_classifier(model, dataset, zbins, epochs=epochs, learning_rate=recipe.learning_rate / 10,
+                                        batch_size=recipe.batch_size, seed=recipe.seed,
+                                        augment=AugmentConfig() if recipe.augment else None)
+    display(pd.DataFrame({"before": out["before"], "after": out["after"]}).round(3))
+    print(f"real spectra per split: {out['n']}; {out['fit'].epochs_run} epochs")
+    return out
 
 
 def train_one(build, data: dict, zbins, recipe: Recipe, weights, seed: int):
@@ -147,3 +174,42 @@ def seed_spread(build, data: dict, zbins, recipe: Recipe, weights, truth, prior,
         model, _ = train_one(build, data, zbins, recipe, weights, s)
         scores[s] = real.score(real.classify(model, data["grid"], data["weighted"], truth, prior), truth, "VI")[1]
     return scores
+
+
+def f1_beside_published(tables: dict) -> pd.DataFrame:
+    """F1 per class of every run beside the thesis' published RNC 1.0 and RNC 2.0 values."""
+    f1 = pd.DataFrame({f"{n} (ours)": t["f1"].iloc[:4] for n, t in tables.items()})
+    f1.insert(0, "RNC 2.0 (published)", [published.THESIS_RNC2[c][2] for c in CLASS_NAMES])
+    f1.insert(0, "RNC 1.0 (published)", [published.THESIS_RNC1_F1.get(c, np.nan) for c in CLASS_NAMES])
+    f1.index.name = "F1 per class"
+    return f1
+
+
+def scores_by(runs: dict, test: dict, names) -> tuple[dict, dict]:
+    """Accuracy and recall per class in bins of S/N and of redshift (:data:`SN_EDGES`, :data:`Z_EDGES`)."""
+    pred = {n: runs[n]["prob"].argmax(axis=1) for n in names}
+    return ({n: metrics.binned_scores(test["label"], pred[n], test["sn"], SN_EDGES) for n in names},
+            {n: metrics.binned_scores(test["label"], pred[n], test["z"], Z_EDGES) for n in names})
+
+
+def save_chosen(folder, name: str, run: dict, data: dict, test_macro_f1: float, prior, class_prior: str,
+                fine_tune_on: str = ""):
+    """Save the chosen network as the bundle's classifier, with what ``specml predict`` needs
+    (grid, weighting, class names, the survey's class mix) and what it was made from."""
+    return predict.save_model(run["model"], folder, "classifier", architecture=name, class_names=list(CLASS_NAMES),
+                              trained_on=data["path"].name, test_macro_f1=float(test_macro_f1),
+                              fine_tuned_on=fine_tune_on or None, train_seconds=run["fit"].seconds,
+                              prior=None if prior is None else {"name": class_prior, "weights": prior.tolist()},
+                              **predict.grid_info(data["grid"], data["weighted"]))
+
+
+def record(data: dict, best: str, tables: dict, summary: pd.DataFrame, rel: dict, real_summary: dict,
+           fine_tuned: dict, scores: dict) -> dict:
+    """What notebook 04 writes to its metrics JSON (with its parameters and versions added there)."""
+    return {"dataset": data["path"].name, "test_spectra": int(len(data["test"]["label"])), "chosen": best,
+            "per_model": {n: {"table": t.to_dict(orient="index"), "summary": summary.loc[n].to_dict(), "ece": rel[n][1]}
+                          for n, t in tables.items()},
+            "f1": {c: float(tables[best].loc[c, "f1"]) for c in CLASS_NAMES},
+            "macro_f1": float(tables[best].loc["all (macro)", "f1"]), "real": real_summary,
+            "fine_tuned": {k: v for k, v in fine_tuned.items() if k != "fit"},
+            "real_seed_accuracy": {str(s): v["accuracy"] for s, v in scores.items()}}

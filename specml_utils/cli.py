@@ -77,6 +77,18 @@ def _cmd_notebooks(a) -> int:
     return 0
 
 
+def _cmd_appendix(a) -> int:
+    from . import appendix, notebooks
+    from .paths import shown
+
+    names = [n for n in notebooks.available() if not a.only or any(n.startswith(o) for o in a.only)]
+    if not names:
+        raise ValueError(f"no notebook matches {' '.join(a.only)} (there are {', '.join(notebooks.available())})")
+    for name, files in appendix.render(names, a.out_dir, pdf=not a.no_pdf).items():
+        print(f"{name}: " + ", ".join(f"{shown(f)} ({f.stat().st_size / 1e6:.1f} MB)" for f in files), flush=True)
+    return 0
+
+
 def _check_writable(out: Path, given) -> None:
     """Refuse an output that cannot be written, before any work: a real file is tried in its
     nearest existing folder (permission bits alone do not say it, e.g. for root or read-only mounts)."""
@@ -192,6 +204,11 @@ def main(argv=None) -> int:
                     help="a parameter for every notebook run (JSON value or string)")
     nb.add_argument("--out-dir", help="write executed notebooks here instead of in place")
     nb.set_defaults(func=_cmd_notebooks)
+    ap = sub.add_parser("appendix", help="render the executed notebooks as HTML and PDF (thesis appendices)")
+    ap.add_argument("--only", nargs="+", help="notebook number prefixes, e.g. 04 05")
+    ap.add_argument("--out-dir", type=Path, help="where the pages go (default: figures/appendix)")
+    ap.add_argument("--no-pdf", action="store_true", help="HTML only (no Chromium needed)")
+    ap.set_defaults(func=_cmd_appendix)
     pr = sub.add_parser("predict", help="classify spectrum files and measure their redshifts into a FITS table")
     pr.add_argument("inputs", nargs="+", help="spec-lite, spPlate or DESI coadd files, or folders of them")
     pr.add_argument("--out", required=True, type=Path, help="the output FITS table")

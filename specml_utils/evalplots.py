@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 
 from .classes import CLASS_NAMES
 from .lines import MARKED
-from .metrics import DV_CATASTROPHIC, row_normalised
+from .metrics import DV_CATASTROPHIC, row_normalised, wilson
 from .plots import CLASS_COLORS, smooth
 
 
@@ -57,12 +57,15 @@ def training_curves(histories: dict):
 
 
 def reliability_diagram(tables: dict):
-    """Reliability diagram: fraction correct against the top-class probability, per model (the
-    diagonal is perfect calibration); bar heights below show how many spectra fall in each bin."""
+    """Reliability diagram: fraction correct (with its 95 % Wilson interval) against the top-class
+    probability, per model (the diagonal is perfect calibration); below, how many spectra fall in each bin."""
     fig, (ax, axc) = plt.subplots(2, 1, figsize=(5.5, 6), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
     ax.plot([0, 1], [0, 1], color="0.6", ls=":", label="perfect calibration")
     for i, (name, (df, ece)) in enumerate(tables.items()):
-        ax.plot(df["confidence"], df["accuracy"], "o-", color=f"C{i}", label=f"{name} (ECE {ece:.3f})")
+        k = np.round(df["accuracy"] * df["count"]).astype(int)
+        lo, hi = np.array([wilson(a, n) for a, n in zip(k, df["count"])]).T
+        ax.errorbar(df["confidence"], df["accuracy"], yerr=[df["accuracy"] - lo, hi - df["accuracy"]], fmt="o-",
+                    ms=4, capsize=2, color=f"C{i}", label=f"{name} (ECE {ece:.3f})")
         axc.step(df["hi"], df["count"], where="pre", color=f"C{i}")
     ax.set_ylabel("fraction correct")
     ax.legend(fontsize=8)
@@ -75,18 +78,26 @@ def reliability_diagram(tables: dict):
 
 def scores_vs(tables: dict, xlabel: str, log: bool = False):
     """Recall of each class (and overall accuracy, black) against a binned quantity, one panel per model."""
-    fig, axes = plt.subplots(1, len(tables), figsize=(5 * len(tables), 3.6), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(tables), figsize=(5 * len(tables), 3.8), sharey=True, squeeze=False)
     for ax, (name, df) in zip(axes[0], tables.items()):
-        mid = 0.5 * (df["lo"] + df["hi"])
+        df = df[df["count"] > 0]
+        x = df["centre"]   # each point at the median of its bin, not the middle of its edges
         for cls in CLASS_NAMES:
-            ax.plot(mid, df[f"recall_{cls}"], "o-", ms=3, color=CLASS_COLORS[cls], label=cls)
-        ax.plot(mid, df["accuracy"], "k-", lw=2, label="accuracy")
-        ax.set_title(name, fontsize=10)
+            ax.plot(x, df[f"recall_{cls}"], "o-", ms=3, color=CLASS_COLORS[cls], label=cls)
+        k = np.round(df["accuracy"] * df["count"]).astype(int)
+        lo, hi = np.array([wilson(a, n) for a, n in zip(k, df["count"])]).T
+        ax.errorbar(x, df["accuracy"], yerr=[df["accuracy"] - lo, hi - df["accuracy"]], color="k", lw=2, capsize=2,
+                    label="accuracy (95 % interval)")
+        for xi, n in zip(x, df["count"]):
+            ax.annotate(f"{n}", (xi, 1.0), xytext=(0, 4), textcoords="offset points", ha="center", fontsize=6,
+                        color="0.4")
+        ax.set_title(f"{name} (numbers: spectra per bin)", fontsize=9)
         ax.set_xlabel(xlabel)
+        ax.set_ylim(-0.02, 1.1)
         if log:
             ax.set_xscale("log")
-    axes[0, 0].set_ylabel("recall")
-    axes[0, 0].legend(fontsize=7)
+    axes[0, 0].set_ylabel("recall, accuracy")
+    axes[0, 0].legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     return fig
 

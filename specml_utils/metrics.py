@@ -162,12 +162,13 @@ def fmt_share(s: dict, digits: int = 2) -> str:
 
 
 def binned_scores(y_true, y_pred, values, edges, names=CLASS_NAMES) -> pd.DataFrame:
-    """Per bin of ``values`` (S/N, redshift, ...): the count, the accuracy and each class' recall."""
+    """Per bin of ``values`` (S/N, redshift, ...): the median value in it (``centre``), the count,
+    the accuracy and each class' recall."""
     y_true, y_pred, values = map(np.asarray, (y_true, y_pred, values))
     rows = []
     for lo, hi in zip(edges[:-1], edges[1:]):
         s = (values >= lo) & (values < hi)
-        row = {"lo": lo, "hi": hi, "count": int(s.sum()),
+        row = {"lo": lo, "hi": hi, "centre": float(np.median(values[s])) if s.any() else np.nan, "count": int(s.sum()),
                "accuracy": float((y_true[s] == y_pred[s]).mean()) if s.any() else np.nan}
         for k, name in enumerate(names):
             t = s & (y_true == k)

@@ -145,6 +145,21 @@ def summary_table(summaries: dict) -> pd.DataFrame:
     return pd.DataFrame(rows).T.fillna("—")
 
 
+#: the two label sources of the shared real spectra, and how tables name them
+LABEL_SOURCES = {"VI": "visual inspection (4 classes)", "pipeline": "pipeline labels (3 classes)"}
+
+
+def score_sources(pred: pd.DataFrame, truth: pd.DataFrame) -> tuple[dict, dict]:
+    """:func:`score` against each label source: ``(joined tables, summaries)``, both keyed by source."""
+    joined = {src: score(pred, truth, src) for src in LABEL_SOURCES}
+    return {src: j for src, (j, _) in joined.items()}, {src: s for src, (_, s) in joined.items()}
+
+
+def sources_table(summaries: dict) -> pd.DataFrame:
+    """:func:`summary_table` of the summaries :func:`score_sources` gives, one row per label source."""
+    return summary_table({LABEL_SOURCES[src]: s for src, s in summaries.items()})
+
+
 def classify(model, grid, weighted: bool, truth: pd.DataFrame, prior_weights=None) -> pd.DataFrame:
     """A classifier's answer for every real spectrum of ``truth``: FILE, CLASS and P_<class>,
     with the preprocessing the model was trained with (``grid``, ``weighted``) and the

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import baselines, evaluation, metrics, models, training
+from . import baselines, evaluation, metrics, models, predict, training
 from .augment import AugmentConfig
 from .classes import CLASS_NAMES, LABEL, QSO_LABELS, is_qso
 from .metrics import DV_CATASTROPHIC
@@ -97,3 +97,25 @@ def check_table(out: dict, full: dict) -> pd.DataFrame:
             "catastrophic, CNN": int((m & (dv_before > DV_CATASTROPHIC)).sum()),
             "catastrophic, checked": int((m & (dv_after > DV_CATASTROPHIC)).sum())}
     return pd.DataFrame(rows).T
+
+
+def save(folder, cnn, fit, zbins, sigma_scale: dict, z_range: dict, data: dict, forest: dict, trees: int):
+    """Save the redshift CNN into the bundle beside 04's classifier (bins, σ scales, redshift range
+    per class, grid), and keep the Random Forest's redshifts on the whole test split for notebook 06."""
+    saved = predict.save_model(cnn, folder, "redshift", architecture="redshift_cnn",
+                               zbins=dict(t_min=zbins.t_min, t_max=zbins.t_max, width=zbins.width),
+                               sigma_scale=sigma_scale, z_range=z_range, trained_on=data["path"].name,
+                               train_seconds=fit.seconds, **predict.grid_info(data["grid"], data["weighted"]))
+    baselines.save_outputs(folder, "random_forest_regressor", baselines.cache_key(data), trees=trees,
+                           t=forest["model"].predict(data["test"]["X"]), predict_rate=forest["predict_rate"],
+                           train_s=forest["train_s"])
+    return saved
+
+
+def record(data: dict, sel: dict, table: pd.DataFrame, qso: dict, sigma_scale: dict, pc: dict, check: pd.DataFrame,
+           real_summary: dict, fit) -> dict:
+    """What notebook 05 writes to its metrics JSON (with its parameters and versions added there)."""
+    return {"dataset": data["path"].name, "test_spectra": int(len(sel["test"]["z"])),
+            "table": {f"{c} | {m}": v for (c, m), v in table.to_dict(orient="index").items()},
+            "qso": qso, "sigma_scale": sigma_scale, "purity_completeness": pc,
+            "z_check": check.to_dict(orient="index"), "real": real_summary, "training": fit.record()}

@@ -24,6 +24,8 @@ def _plain(obj):
         obj = obj.item()
     if isinstance(obj, float) and not np.isfinite(obj):
         return None
+    if type(obj).__name__ == "NAType":          # pandas' missing value (nullable integer columns)
+        return None
     return obj
 
 
@@ -37,6 +39,14 @@ def write_metrics(name: str, metrics: dict, folder=None) -> Path:
 def read_metrics(path) -> dict:
     """A metrics JSON written by :func:`write_metrics`."""
     return json.loads(Path(path).read_text())
+
+
+def parameters(namespace: dict, notebook: str) -> dict:
+    """The values of every parameter ``notebook`` declares, as they stand in ``namespace`` (a
+    notebook passes ``globals()``): what its metrics record as the run's settings."""
+    from .notebooks import declared_parameters
+
+    return {k: namespace[k] for k in sorted(declared_parameters(notebook)) if k in namespace}
 
 
 def save_figure(fig, name: str, folder=None) -> None:

@@ -28,6 +28,11 @@ class TrainResult:
     params: int = 0
     extra: dict = field(default_factory=dict)
 
+    def record(self) -> dict:
+        """What a notebook's metrics keep of the run."""
+        return {"epochs_run": self.epochs_run, "best_epoch": self.best_epoch, "seconds": self.seconds,
+                "train_spectra_per_s": self.train_spectra_per_s, "params": self.params}
+
 
 def balanced_class_weight(labels, n_classes: int) -> dict:
     """Weights n / (k · n_c) per class, so each class contributes equally to the loss however rare."""
