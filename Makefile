@@ -30,7 +30,7 @@ all: setup notebooks  ## the main job: set up, then run every notebook on the de
 notebooks: setup  ## run the notebooks headless (papermill), outputs kept in notebooks/
 	$(BIN)/specml notebooks
 
-appendix: setup  ## the executed notebooks as HTML and PDF in figures/appendix (PDF needs Chromium)
+appendix: setup  ## the executed notebooks as HTML pages and one PDF in appendix/ (PDF: Chromium)
 	$(BIN)/specml appendix
 
 test: setup unit nbval nbval-small  ## set up, then run the unit tests and nbval over the notebooks

@@ -14,6 +14,7 @@ import pandas as pd
 from . import baselines, metrics, models, predict, published, real, training
 from .augment import AugmentConfig
 from .classes import CLASS_NAMES, THESIS_TABLE1
+from .plots import z_text
 
 ARCHITECTURES = ("rnc1", "rnc2", "specnet")
 #: bins of median S/N per pixel and of redshift for the scores of 04's figures
@@ -158,8 +159,8 @@ def misclassified(run: dict, test: dict, zbins, n: int = 8) -> tuple[int, list]:
     top = wrong[np.argsort(-run["prob"][wrong].max(axis=1))][:n]
     cases = [{"row": i, "true": CLASS_NAMES[test["label"][i]], "z_true": float(test["z"][i]),
               "pred": CLASS_NAMES[pred[i]], "z_pred": float(z_pred[i]),
-              "title": (f"true {CLASS_NAMES[test['label'][i]]} z={test['z'][i]:.3f} → {CLASS_NAMES[pred[i]]}"
-                        + (f" z={z_pred[i]:.3f}" if np.isfinite(z_pred[i]) else "")
+              "title": (f"true {CLASS_NAMES[test['label'][i]]} z={z_text(test['z'][i])} → {CLASS_NAMES[pred[i]]}"
+                        + (f" z={z_text(z_pred[i])}" if np.isfinite(z_pred[i]) else "")
                         + f" (p={run['prob'][i].max():.2f}, S/N {test['sn'][i]:.1f}, "
                           f"{test['plate'][i]}-{test['mjd'][i]}-{test['fiberid'][i]:04d})")} for i in top]
     return len(wrong), cases

@@ -84,8 +84,12 @@ def _cmd_appendix(a) -> int:
     names = [n for n in notebooks.available() if not a.only or any(n.startswith(o) for o in a.only)]
     if not names:
         raise ValueError(f"no notebook matches {' '.join(a.only)} (there are {', '.join(notebooks.available())})")
-    for name, files in appendix.render(names, a.out_dir, pdf=not a.no_pdf).items():
-        print(f"{name}: " + ", ".join(f"{shown(f)} ({f.stat().st_size / 1e6:.1f} MB)" for f in files), flush=True)
+    import time
+
+    t0 = time.perf_counter()
+    for kind, files in appendix.render(names, a.out_dir, pdf=not a.no_pdf).items():
+        print(f"{kind}: " + ", ".join(f"{shown(f)} ({f.stat().st_size / 1e6:.1f} MB)" for f in files), flush=True)
+    print(f"appendix built in {time.perf_counter() - t0:.0f} s")
     return 0
 
 
@@ -206,7 +210,7 @@ def main(argv=None) -> int:
     nb.set_defaults(func=_cmd_notebooks)
     ap = sub.add_parser("appendix", help="render the executed notebooks as HTML and PDF (thesis appendices)")
     ap.add_argument("--only", nargs="+", help="notebook number prefixes, e.g. 04 05")
-    ap.add_argument("--out-dir", type=Path, help="where the pages go (default: figures/appendix)")
+    ap.add_argument("--out-dir", type=Path, help="where the pages go (default: appendix/)")
     ap.add_argument("--no-pdf", action="store_true", help="HTML only (no Chromium needed)")
     ap.set_defaults(func=_cmd_appendix)
     pr = sub.add_parser("predict", help="classify spectrum files and measure their redshifts into a FITS table")

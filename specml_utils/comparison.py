@@ -107,6 +107,20 @@ def threshold_curves(rows: list, test: dict, grid, n_lines: int, thresholds) -> 
     return curves
 
 
+def tabla4(side: pd.DataFrame) -> pd.DataFrame:
+    """The thesis' Tabla 4 (published purity, completeness, F1) with QuasarNET's published BAL
+    figures, and every measured row of ``side`` beside them, in per cent ("—" where none was published)."""
+    from . import published
+
+    cols = ["purity %", "completeness %", "F1 %", "BAL recall %", "non-BAL rejection %"]
+    pub = pd.DataFrame(published.THESIS_TABLE4, index=cols[:3]).T
+    pub["BAL recall %"] = [published.QUASARNET["bal_recall"] if "QuasarNET" in n else np.nan for n in pub.index]
+    pub["non-BAL rejection %"] = [published.QUASARNET["nonbal_rejection"] if "QuasarNET" in n else np.nan
+                                  for n in pub.index]
+    table = pd.concat([pub, side[cols].rename(index=lambda n: f"{n} (measured)")]).astype(float).round(2)
+    return table.astype(object).where(table.notna(), "—")
+
+
 def _words(side: pd.DataFrame, name: str) -> str:
     r = side.loc[name]
     return (f"purity {r['purity %']:.2f} %, completeness {r['completeness %']:.2f} %, "

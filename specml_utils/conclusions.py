@@ -77,12 +77,16 @@ def classify(m: dict) -> str:
         seeds = m.get("real_seed_accuracy", {})
         if len(seeds) > 1:
             vals = sorted(v["value"] for v in seeds.values())
-            text.append(f"Over {len(vals)} training seeds the accuracy on these spectra ranges "
-                        f"{100 * vals[0]:.1f}–{100 * vals[-1]:.1f} %: the spread a reader should attach to one run, "
-                        "beside the Wilson interval of each.")
-        text.append("The mock score is far above the real one, and the real intervals are wide: the mock measures "
-                    "what the network learned from the mock, the real spectra what it will do in a survey. The "
-                    "galaxy and BAL figures rest on 4 spectra each and say little on their own.")
+            if vals[0] == vals[-1]:
+                text.append(f"All {len(vals)} training seeds give the same accuracy on these spectra "
+                            f"({100 * vals[0]:.1f} %): here the seed adds nothing to the Wilson interval.")
+            else:
+                text.append(f"Over {len(vals)} training seeds the accuracy on these spectra ranges "
+                            f"{100 * vals[0]:.1f}–{100 * vals[-1]:.1f} %: the spread to attach to one run, beside "
+                            "its Wilson interval.")
+        text.append("The mock measures what the network learned from the mock; the real spectra, what it will do in "
+                    "a survey — and with this few of them, the intervals are wide. The galaxy and BAL figures rest "
+                    f"on {rec['GALAXY']['n']} and {rec['QSO_BAL']['n']} spectra and say little on their own.")
     else:
         text.append("No real spectra were found (`../shared` absent), so only the mock score is shown; it says how "
                     "well the network learned the mock, not how it does on the sky.")
@@ -92,7 +96,9 @@ def classify(m: dict) -> str:
 def redshift(m: dict) -> str:
     q = m["qso"]
     cat = share(q["n_catastrophic"], q["n"])
-    text = [f"**Quasar redshifts on the mock test split** ({q['n']:,} confident quasars): σ_NMAD {q['sigma_nmad']:.5f}, "
+    ci = q.get("sigma_nmad_95")
+    nmad = f"σ_NMAD {q['sigma_nmad']:.5f}" + (f" [{ci[0]:.5f}, {ci[1]:.5f}] (95 % bootstrap)" if ci else "")
+    text = [f"**Quasar redshifts on the mock test split** ({q['n']:,} confident quasars): {nmad}, "
             f"median |Δv| {q['median_abs_dv_kms']:.0f} km/s, σ(Δv) {q['sigma_dv_kms']:.0f} km/s without catastrophes, "
             f"catastrophic (|Δv| > 6000 km/s) {_p(cat, 2)}. The per-spectrum σ_z puts {100 * q['within_1sigma']:.1f} % "
             f"of quasars within 1σ and {100 * q['within_2sigma']:.1f} % within 2σ (68.3 % and 95.4 % if calibrated "

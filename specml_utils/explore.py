@@ -20,8 +20,12 @@ def class_table(cat: Table) -> pd.DataFrame:
                      "fraction": n / len(codes), "thesis Table 1 (published)": THESIS_TABLE1[cls],
                      "thesis fraction": THESIS_TABLE1[cls] / sum(THESIS_TABLE1.values())})
     rows.append({"class": "not inspected", "CLASS_PERSON": 0, "spectra (this survey)": int((codes == 0).sum()),
-                 "fraction": float((codes == 0).mean()), "thesis Table 1 (published)": None, "thesis fraction": None})
-    return pd.DataFrame(rows).set_index("class")
+                 "fraction": float((codes == 0).mean()), "thesis Table 1 (published)": pd.NA, "thesis fraction": pd.NA})
+    table = pd.DataFrame(rows).set_index("class")
+    # counts stay integers; the thesis has no row for uninspected spectra: "—", not NaN
+    table["thesis Table 1 (published)"] = [int(v) if pd.notna(v) else "—" for v in table["thesis Table 1 (published)"]]
+    table["thesis fraction"] = [round(float(v), 3) if pd.notna(v) else "—" for v in table["thesis fraction"]]
+    return table
 
 
 def pick_examples(cat: Table, home, seed: int = 0, min_sn: float = 4.0) -> tuple[dict, dict]:
@@ -74,7 +78,7 @@ def spectrum_viewer(cat: Table, home, interactive: bool | None = None, default_c
         s = read_spec_lite(spectrum_paths(cat[i:i + 1], home)[0])
         fig, ax = plt.subplots(figsize=(10, 3.2))
         z = float(cat["Z_VI"][i])
-        plots.plot_spectrum(ax, s, z, cls, f"{cls}  z = {z:.3f}  plate-mjd-fiber {s.ident['plate']}-"
+        plots.plot_spectrum(ax, s, z, cls, f"{cls}  z = {plots.z_text(z)}  plate-mjd-fiber {s.ident['plate']}-"
                                            f"{s.ident['mjd']}-{s.ident['fiberid']}  S/N = {median_sn(s):.1f}")
         ax.set_xlabel("observed wavelength [Å]")
         fig.tight_layout()

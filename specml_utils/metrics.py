@@ -85,6 +85,18 @@ def sigma_nmad(x) -> float:
     return float(1.4826 * np.median(np.abs(x - np.median(x)))) if x.size else float("nan")
 
 
+def sigma_nmad_interval(z_true, z_pred, n_boot: int = 1000, seed: int = 0) -> tuple[float, float]:
+    """95 % bootstrap interval (percentiles of ``n_boot`` resamples) of σ_NMAD of Δz/(1+z)."""
+    z_true = np.asarray(z_true, np.float64)
+    dz = (np.asarray(z_pred, np.float64) - z_true) / (1 + z_true)
+    if dz.size == 0:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    boots = [sigma_nmad(dz[rng.integers(0, dz.size, dz.size)]) for _ in range(n_boot)]
+    lo, hi = np.percentile(boots, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
 def redshift_metrics(z_true, z_pred, z_err=None) -> dict:
     """σ_NMAD and bias (median) of Δz/(1+z), median |Δv|, σ(Δv) without catastrophes, and the
     catastrophic fraction |Δv| > 6000 km/s; with ``z_err``, the fraction of |Δz| within 1σ and 2σ."""

@@ -10,6 +10,12 @@ from .lines import MARKED
 CLASS_COLORS = {"STAR": "tab:orange", "GALAXY": "tab:green", "QSO": "tab:blue", "QSO_BAL": "tab:purple"}
 
 
+def z_text(z: float) -> str:
+    """A redshift for a title, three decimals; a star's tiny negative radial-velocity z reads 0.000, not -0.000."""
+    text = f"{z:.3f}"
+    return "0.000" if text == "-0.000" else text
+
+
 def smooth(y, width: int = 5, good=None):
     """Boxcar-smoothed copy of ``y`` for display; pixels not ``good`` are left out (NaN where none is)."""
     y = np.asarray(y, float)
@@ -28,17 +34,25 @@ def plot_spectrum(ax, spectrum, z: float, cls: str, title: str = "", width: int 
     good = spectrum.good()
     flux = np.where(good, spectrum.flux, np.nan)
     wave = spectrum.wave
-    ax.plot(wave, smooth(spectrum.flux, width, good), lw=0.6, color=color or CLASS_COLORS.get(cls, "k"))
-    lo, hi = np.nanpercentile(flux, [1, 99.5]) if np.isfinite(flux).any() else (0, 1)
+    shown = smooth(spectrum.flux, width, good)
+    ax.plot(wave, shown, lw=0.6, color=color or CLASS_COLORS.get(cls, "k"))
+    lo = np.nanpercentile(flux, 1) if np.isfinite(flux).any() else 0.0
+    # near the top of the drawn (smoothed) curve, so that a strong line's peak is not cut off,
+    # while a few noisy pixels at the red end do not set the scale
+    hi = np.nanpercentile(shown, 99.8) if np.isfinite(shown).any() else 1.0
     pad = 0.15 * (hi - lo)
     ax.set_ylim(lo - pad, hi + 2 * pad)
-    for name, rest in MARKED.get(cls, {}).items():
+    last, side = -np.inf, "right"
+    for name, rest in sorted(MARKED.get(cls, {}).items(), key=lambda kv: kv[1]):
         obs = rest * (1 + z)
         if wave[0] < obs < wave[-1]:
             ax.axvline(obs, color="0.5", lw=0.6, ls=":")
-            ax.text(obs, hi + 1.6 * pad, name, rotation=90, fontsize=7, ha="right", va="top", color="0.3")
+            # a line close to the previous one (Ca K and H, Lyα and NV) gets its label on the other side
+            side = ("left" if side == "right" else "right") if obs - last < 0.015 * (wave[-1] - wave[0]) else "right"
+            ax.text(obs, hi + 1.9 * pad, name, rotation=90, fontsize=7, ha=side, va="top", color="0.3")
+            last = obs
     ax.set_xlim(wave[0], wave[-1])
-    ax.set_ylabel("flux [1e-17 erg/s/cm²/Å]")
+    ax.set_ylabel("flux [10⁻¹⁷ erg s⁻¹ cm⁻² Å⁻¹]")
     if title:
         ax.set_title(title, fontsize=9, loc="left")
 
@@ -51,7 +65,7 @@ def class_examples(spectra: dict, info: dict):
     fig, axes = plt.subplots(len(spectra), 1, figsize=(10, 2.4 * len(spectra)), sharex=True)
     for ax, (cls, s) in zip(np.atleast_1d(axes), spectra.items()):
         z, text = info[cls]
-        plot_spectrum(ax, s, z, cls, f"{cls}  z = {z:.3f}  {text}")
+        plot_spectrum(ax, s, z, cls, f"{cls}  z = {z_text(z)}  {text}")
     np.atleast_1d(axes)[-1].set_xlabel("observed wavelength [Å]")
     fig.tight_layout()
     return fig
@@ -86,8 +100,8 @@ def mock_vs_real(pairs: list):
     """
     fig, axes = plt.subplots(len(pairs), 2, figsize=(12, 2.4 * len(pairs)), squeeze=False)
     for row, (cls, ms, mz, rs, rz) in zip(axes, pairs):
-        plot_spectrum(row[0], ms, mz, cls, f"mock {cls}  z = {mz:.3f}")
-        plot_spectrum(row[1], rs, rz, cls, f"real {cls} ({rs.source.split('/')[-1]})  z = {rz:.3f}", color="k")
+        plot_spectrum(row[0], ms, mz, cls, f"mock {cls}  z = {z_text(mz)}")
+        plot_spectrum(row[1], rs, rz, cls, f"real {cls} ({rs.source.split('/')[-1]})  z = {z_text(rz)}", color="k")
     for ax in axes[-1]:
         ax.set_xlabel("observed wavelength [Å]")
     fig.tight_layout()

@@ -66,8 +66,6 @@ class Bundle:
     @classmethod
     def load(cls, folder=None) -> "Bundle":
         """Load the bundle in ``folder`` (default: the main job's ``data/models``)."""
-        import keras
-
         from .models import ZBins
 
         folder = Path(folder or DEFAULT_MODELS)

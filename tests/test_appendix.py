@@ -62,13 +62,61 @@ def test_metrics_json_is_strict_json(name):
     json.loads(path.read_text(), parse_constant=refuse)
 
 
-def test_a_notebook_renders_to_html_and_pdf(tmp_path):
-    html = appendix.to_html(paths.NOTEBOOKS / "02_crossmatch.ipynb", tmp_path)
-    text = html.read_text()
-    assert "<img" in text and "data:image/png;base64" in text          # figures embedded: one file to share
-    assert "In&nbsp;[" not in text                                       # no execution prompts
+def _pdftotext(pdf):
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("no pdftotext here (Debian: poppler-utils): the PDF's text is not checked")
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_the_appendix_of_an_executed_notebook_reads_as_a_document(tmp_path):
+    import subprocess
+
     exe = appendix.browser()
+    written = appendix.render(["02_crossmatch"], tmp_path, pdf=exe is not None)
+    page = (tmp_path / "02_crossmatch.html").read_text()
+    # offline: nothing is fetched from the network
+    assert not re.search(r'src="https?://', page) and not re.search(r'<link[^>]+href="https?://', page)
+    assert "data:image/png;base64" in page                                   # figures embedded
+    assert 'alt="Figure A.1: ' in page and '<p class="specml-caption">Figure A.1: ' in page
+    assert "In&nbsp;[" not in page and "injected-parameters" not in page
+    assert "02_crossmatch.html" in (tmp_path / "index.html").read_text()
     if exe is None:
-        pytest.skip("no Chromium here: the PDF step is not exercised")
-    pdf = appendix.to_pdf(html, exe)
-    assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 50_000
+        pytest.skip("no Chromium here (Debian: chromium): the PDF and the rendered page are not checked")
+    # the page as a browser draws it: a screenshot that is not blank
+    shot = tmp_path / "shot.png"
+    subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", f"--screenshot={shot}", "--window-size=1000,1400",
+                    (tmp_path / "02_crossmatch.html").as_uri()], capture_output=True, timeout=120, check=True)
+    import matplotlib.image
+
+    assert matplotlib.image.imread(shot).std() > 0.02
+    pdf = written["pdf"][0]
+    data = pdf.read_bytes()
+    assert data[:5] == b"%PDF-"
+    text = _pdftotext(pdf)
+    assert "Appendix A · 02" in text and "Contents" in text                # title and table of contents
+    assert "no object ID" in text                                           # a table cell (the cleaning table)
+    assert "Figure A.1:" in text                                             # a numbered caption
+    assert re.search(r"page 2 of (\d+)", text)                             # page numbers
+
+
+def test_committed_01_opens_with_the_viewer_widget(tmp_path, monkeypatch):
+    """Notebook 01 as committed (only its survey made small) gives the widget in a live kernel, not a PNG:
+    no injected parameters override its interactive default."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("SPECML_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("SPECML_FIGURES", str(tmp_path / "figures"))
+    monkeypatch.delenv("SPECML_HEADLESS", raising=False)
+    nb = nbformat.read(paths.NOTEBOOKS / "01_explore.ipynb", as_version=4)
+    params = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    assert "interactive = None" in params.source
+    params.source = params.source.replace("n_spectra = 20000", "n_spectra = 400")
+    assert "n_spectra = 400" in params.source
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(paths.NOTEBOOKS)}}).execute()
+    viewer = next(c for c in nb.cells if c.cell_type == "code" and "spectrum_viewer(" in c.source)
+    kinds = {k for o in viewer.outputs for k in o.get("data", {})}
+    assert "application/vnd.jupyter.widget-view+json" in kinds and "image/png" not in kinds

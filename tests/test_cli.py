@@ -133,3 +133,24 @@ def test_importing_the_networks_prints_nothing():
     res = subprocess.run([sys.executable, "-c", "import specml_utils.models, specml_utils.training"],
                          capture_output=True, text=True, check=True)
     assert res.stderr == "" and res.stdout == ""
+
+
+def test_sigterm_during_a_notebook_run_leaves_no_partial_notebook(tmp_path):
+    # a batch scheduler's time limit during `specml notebooks` (or `specml sweep`, which runs the same code)
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    env = {**os.environ, "SPECML_DATA": str(tmp_path / "data"), "SPECML_FIGURES": str(tmp_path / "figures")}
+    proc = subprocess.Popen([sys.executable, "-m", "specml_utils.cli", "notebooks", "--only", "02", "--out-dir", str(out)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and not list((tmp_path / "data").rglob("spec-*.fits")):
+        time.sleep(0.2)                                  # the notebook is running: its kernel writes the mock
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(120) == 130
+    assert not (out / "02_crossmatch.ipynb").exists()
+    assert not [p for p in out.rglob("*") if ".part" in p.name], "a partial notebook was left behind"

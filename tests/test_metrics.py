@@ -140,3 +140,14 @@ def test_prior_shift_by_hand():
     assert shift_prior(p, None) is p
     with pytest.raises(ValueError):
         prior_weights([1, 0], [1, 1])
+
+
+def test_sigma_nmad_interval_covers_the_true_sigma():
+    from specml_utils.metrics import sigma_nmad_interval
+
+    rng = np.random.default_rng(1)
+    z = rng.uniform(0, 3, 4000)
+    zp = z + 0.001 * (1 + z) * rng.normal(size=z.size)       # Δz/(1+z) ~ N(0, 0.001)
+    lo, hi = sigma_nmad_interval(z, zp)
+    assert lo < 0.001 < hi and hi - lo < 0.0002
+    assert np.isnan(sigma_nmad_interval([], [])[0])
