@@ -88,6 +88,16 @@ def side_by_side(rows: list, test: dict) -> pd.DataFrame:
     return pd.DataFrame({r["name"]: summarise(r, test) for r in rows}).T
 
 
+#: the columns of :func:`side_by_side` that depend on the machine, shown apart from the science
+SPEED = ["train s", "inference spectra/s"]
+
+
+def speed_table(side: pd.DataFrame) -> pd.DataFrame:
+    """Size and the machine-dependent columns of ``side``, integers, "—" where not measured."""
+    table = side[["parameters"] + SPEED].astype(float).round(0)
+    return table.astype(object).where(table.notna(), "—").map(lambda v: f"{v:,.0f}" if isinstance(v, float) else v)
+
+
 def threshold_curves(rows: list, test: dict, grid, n_lines: int, thresholds) -> dict:
     """QSO purity and completeness against the decision threshold, per model: c_th for QuasarNET,
     P(QSO) + P(BAL QSO) for the classifiers. The redshifts do not depend on it."""
@@ -169,9 +179,8 @@ def discussion(side: pd.DataFrame, n_train: int, rows: list | None = None, test:
         text.append("QuasarNET only says whether a spectrum is a quasar; ours also tells stars from galaxies "
                     "(notebook 04) and treats BAL quasars as a class. ")
         text.append(f"QuasarNET is the smaller network ({side.loc[q, 'parameters']:,.0f} parameters against "
-                    f"{side.loc[o, 'parameters']:,.0f} for our two) and runs at "
-                    f"{side.loc[q, 'inference spectra/s']:,.0f} spectra/s against "
-                    f"{side.loc[o, 'inference spectra/s']:,.0f}.")
+                    f"{side.loc[o, 'parameters']:,.0f} for our two); how fast each runs depends on the machine and "
+                    "is in the speed table above.")
     rf = "Random Forests (classifier + regressor)"
     if rf in side.index:
         text.append(f" The **Random Forests** reach {_words(side, rf)}: without convolutions they cannot place a "

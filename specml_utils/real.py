@@ -178,11 +178,24 @@ def classify(model, grid, weighted: bool, truth: pd.DataFrame, prior_weights=Non
 
 
 def misses(joined: pd.DataFrame, with_z: bool = False) -> pd.DataFrame:
-    """The spectra a model got wrong (class, or with ``with_z`` a true quasar's redshift)."""
+    """The spectra a model got wrong (class, or with ``with_z`` a true quasar's redshift), for
+    reading: redshifts and probabilities to 3 decimals (a star's z ≈ −0.0001 reads 0.000), the
+    redshift error as Δz/(1+z), and as a velocity only where it is one (|Δz/(1+z)| < 0.1:
+    c·Δz/(1+z) for a wrong line would be faster than light)."""
     bad = ~joined["ok_class"]
     if with_z:
         bad |= joined["true_class"].isin(["QSO", "QSO_BAL"]) & ~joined["ok_z"]
+    out = joined.loc[bad].reset_index(drop=True)
     cols = ["FILE", "set", "true_class", "z_true", "CLASS"]
-    cols += [c for c in ("Z", "Z_CHECK", "ZWARNING", "dv_kms") if c in joined and with_z]
-    cols += [c for c in joined if c.startswith("P_")]
-    return joined.loc[bad, [c for c in cols if c in joined]].reset_index(drop=True)
+    if with_z and "Z" in out:
+        rel = (out["Z"] - out["z_true"]) / (1 + out["z_true"])
+        out["dz/(1+z)"] = rel.round(4)
+        out["dv_kms"] = (C_KMS * rel).where(rel.abs() < 0.1).round(0)
+        cols += [c for c in ("Z", "Z_CHECK", "ZWARNING", "dz/(1+z)", "dv_kms") if c in out]
+    cols += [c for c in out if c.startswith("P_")]
+    out = out[[c for c in cols if c in out]]
+    num = [c for c in out if c in ("z_true", "Z") or c.startswith("P_")]
+    out[num] = out[num].astype(float).round(3) + 0.0     # + 0.0 turns −0.0 into 0.0
+    if "dv_kms" in out:
+        out["dv_kms"] = [f"{v:,.0f}" if pd.notna(v) else "—" for v in out["dv_kms"]]
+    return out

@@ -58,6 +58,19 @@ def save_figure(fig, name: str, folder=None) -> None:
         fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png")
 
 
+def machine_label() -> str:
+    """Where timings were measured: cores, processor, GPU or none, Keras backend, date."""
+    import os
+    import time
+
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    gpu = "no GPU"
+    if os.environ.get("CUDA_VISIBLE_DEVICES", "") not in ("", "-1") or Path("/dev/nvidia0").exists():
+        gpu = "a GPU present"
+    return (f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}), {gpu}, Keras backend {backend}, "
+            f"{time.strftime('%Y-%m-%d')}")
+
+
 def versions() -> dict:
     """Versions of Python and the packages the results depend on."""
     out = {"python": platform.python_version(), "machine": platform.machine()}
