@@ -34,6 +34,7 @@ PRINT_CSS = """
 body { font-size: 10pt; }
 .jp-InputArea .jp-Editor, .jp-InputArea pre, .jp-InputArea code { font-size: 7.5pt !important; line-height: 1.25; }
 .jp-OutputArea pre { font-size: 8pt; }
+.jp-InputArea pre, .jp-OutputArea pre { white-space: pre-wrap; overflow-wrap: anywhere; }  /* long lines wrap, not cut */
 .jp-RenderedHTMLCommon table { font-size: 8pt; }
 .specml-caption { font-size: 9pt; font-style: italic; color: #333; margin: 2px 0 10px 0; }
 .specml-appendix { break-before: page; }
