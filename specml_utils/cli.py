@@ -232,6 +232,9 @@ def main(argv=None) -> int:
     sw.set_defaults(func=_cmd_sweep)
     a = p.parse_args(argv)
     # SIGTERM (a scheduler's time limit, `timeout`) unwinds like Ctrl-C, so temporary files are removed
+    from . import parallel
+
+    parallel.clear_stop()
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return a.func(a)
@@ -246,6 +249,11 @@ def main(argv=None) -> int:
 
 
 def _terminate(signum, frame):
+    # also remembered, so that a long loop stops at its next task even if this exception is
+    # swallowed where it lands (an exception raised inside a finaliser is only printed)
+    from . import parallel
+
+    parallel.request_stop()
     raise KeyboardInterrupt
 
 

@@ -9,6 +9,26 @@ from typing import Callable, Iterable
 from tqdm.auto import tqdm
 
 
+_stop_requested = False
+
+
+def request_stop() -> None:
+    """Ask every running :func:`bounded_map` to stop before its next task (the CLI does on SIGTERM)."""
+    global _stop_requested
+    _stop_requested = True
+
+
+def clear_stop() -> None:
+    """Forget an earlier :func:`request_stop` (a new command starts)."""
+    global _stop_requested
+    _stop_requested = False
+
+
+def _check_stop() -> None:
+    if _stop_requested:
+        raise KeyboardInterrupt
+
+
 def bounded_map(func: Callable, tasks: Iterable, workers: int | None = None, total: int | None = None,
                 desc: str = "", unit: str = "task", weight: Callable = lambda r: 1,
                 progress: bool = True) -> list:
@@ -23,6 +43,7 @@ def bounded_map(func: Callable, tasks: Iterable, workers: int | None = None, tot
     results = {}
     if workers == 1:
         for i, task in enumerate(tasks):
+            _check_stop()
             results[i] = func(task)
             bar.update(weight(results[i]))
     else:
@@ -30,6 +51,7 @@ def bounded_map(func: Callable, tasks: Iterable, workers: int | None = None, tot
         with cf.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
             pending = {}
             for i, task in enumerate(tasks):
+                _check_stop()
                 pending[pool.submit(func, task)] = i
                 if len(pending) >= 2 * workers:
                     done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
@@ -37,6 +59,7 @@ def bounded_map(func: Callable, tasks: Iterable, workers: int | None = None, tot
                         results[pending.pop(f)] = f.result()
                         bar.update(weight(f.result()))
             for f in cf.as_completed(list(pending)):
+                _check_stop()
                 results[pending.pop(f)] = f.result()
                 bar.update(weight(f.result()))
     bar.close()

@@ -110,8 +110,14 @@ def test_sigterm_leaves_no_partial_file(tmp_path, workers):
     deadline = time.time() + 120
     while time.time() < deadline and not list(out.rglob("spec-*.fits")):
         time.sleep(0.2)
+    assert list(out.rglob("spec-*.fits")), "the mock wrote nothing within 120 s"
     proc.send_signal(signal.SIGTERM)
-    assert proc.wait(60) == 130
+    try:
+        rc = proc.wait(120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise AssertionError("the mock did not stop within 120 s of SIGTERM") from None
+    assert rc == 130
     assert not [p for p in out.rglob("*") if ".part" in p.name], "a temporary file was left behind"
     assert not os.path.exists(out / "mock_manifest.json")
 
