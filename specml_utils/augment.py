@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-import specml_utils  # noqa: F401  (pins the Keras backend)
 from .backend import keras
 
 from .preprocess import standardize

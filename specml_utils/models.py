@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-import specml_utils  # noqa: F401  (pins the Keras backend before keras is imported)
 from .backend import keras
 from keras import layers
 

@@ -14,7 +14,6 @@ import json
 import h5py
 import numpy as np
 
-import specml_utils  # noqa: F401  (pins the Keras backend)
 from .backend import keras
 from keras import layers, ops
 

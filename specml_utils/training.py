@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 
-import specml_utils  # noqa: F401  (pins the Keras backend)
 from .backend import keras
 
 from .atomic import atomic_path
