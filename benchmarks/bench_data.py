@@ -21,13 +21,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from common import machine, merge_results  # noqa: E402
+from common import merge_results  # noqa: E402
 
 
-def bench_mock(n: int, out: Path) -> dict:
+def bench_mock(n: int, out: Path, workers: int | None = None) -> dict:
     # the child reports its own peak RSS and that of its largest worker (Linux: ru_maxrss in KiB)
     code = ("import json, resource; from specml_utils.mock import MockConfig, generate_survey; "
-            f"s = generate_survey(MockConfig(n_spectra={n}, seed=1), {str(out)!r}, progress=False); "
+            f"s = generate_survey(MockConfig(n_spectra={n}, seed=1, workers={workers}), {str(out)!r}, progress=False); "
             "r = lambda w: resource.getrusage(w).ru_maxrss / 1024; "
             "print(json.dumps({'seconds': s['seconds'], 'spectra_per_s': s['spectra_per_s'], "
             "'main_mb': r(resource.RUSAGE_SELF), 'worker_mb': r(resource.RUSAGE_CHILDREN)}))")
@@ -51,7 +51,7 @@ def bench_plan(n: int) -> dict:
     return {"n_spectra": n, "seconds": round(out_json["seconds"], 1), "peak_rss_mb": round(out_json["mb"], 1)}
 
 
-def bench_preprocess(home: Path, n: int) -> dict:
+def bench_preprocess(home: Path, n: int, worker_counts=(1, 2)) -> dict:
     import numpy as np
     from astropy.io import fits
 
@@ -77,11 +77,11 @@ def bench_preprocess(home: Path, n: int) -> dict:
             np.array(h[1].data["FLUX"])
     astropy_rate = len(sample) / (time.perf_counter() - t)
     out = {}
-    for workers in (1, 2):
+    for workers in worker_counts:
         with tempfile.TemporaryDirectory() as tmp:
             rep = build_dataset(matched, Path(tmp) / "ds.h5", PreprocessConfig(workers=workers), progress=False)
-        out[f"project_{workers}_workers_spectra_per_s"] = rep["spectra_per_s"]
-    return {"n_spectra": len(paths), **out, "astropy_open_1_core_spectra_per_s": round(astropy_rate, 1),
+        out[str(workers)] = rep["spectra_per_s"]
+    return {"n_spectra": len(paths), "workers": out, "astropy_open_1_core_spectra_per_s": round(astropy_rate, 1),
             "read_bytes_1_core_files_per_s": round(io_rate, 1)}
 
 
@@ -91,8 +91,10 @@ def main() -> None:
     ap.add_argument("--n-preprocess", type=int, default=20_000)
     ap.add_argument("--n-plan", type=int, default=5_000_000, help="survey size for the planning benchmark")
     ap.add_argument("--keep", type=Path, help="keep the generated mock here")
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2],
+                    help="worker counts for the scaling runs (mock: 4,000 spectra per worker; preprocessing)")
     a = ap.parse_args()
-    results = {"machine": machine()}
+    results = {}
     results["mock_plan"] = bench_plan(a.n_plan)
     print("mock plan:", json.dumps(results["mock_plan"]), flush=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -102,8 +104,11 @@ def main() -> None:
         print("mock (1/10):", json.dumps(results["mock_small"]), flush=True)
         results["mock"] = bench_mock(a.n_mock, home)
         print("mock:", json.dumps(results["mock"]), flush=True)
-        results["preprocess"] = bench_preprocess(home, a.n_preprocess)
+        results["preprocess"] = bench_preprocess(home, a.n_preprocess, a.workers)
         print("preprocess:", json.dumps(results["preprocess"]), flush=True)
+        # scaling: the same work per worker, so perfect scaling keeps spectra/s per worker constant
+        results["mock_scaling"] = {str(w): bench_mock(4000 * w, Path(tmp) / f"scale{w}", w) for w in a.workers}
+        print("mock workers:", json.dumps(results["mock_scaling"]), flush=True)
     merge_results(results)
 
 

@@ -1,11 +1,14 @@
-"""Benchmark of `specml predict` end to end (files → FITS rows): serial and on a Dask LocalCluster.
+"""Benchmark of `specml predict` end to end (files → FITS rows): one process, and Dask LocalClusters.
 
     python benchmarks/bench_predict.py [--models data/models] [--mock data/mock/...] [--n 20000]
+                                       [--workers 1 2]
 
-Uses the main job's models and mock survey when present (else it says how to make them). Reports
-spectra/s for one process and for a 2-worker LocalCluster, and each worker's peak resident memory
-after a quarter of the files and after all of them: chunking by file should keep it flat.
-Results are merged into benchmarks/results.json under ``predict``.
+Uses the main job's models and mock survey when present (else it says how to make them). The files
+are read once first, so every run meets the same (warm) page cache. Reports spectra/s for one
+process, with the reader thread overlapping the networks and without (the ratio is what the
+overlap buys), for a LocalCluster of each ``--workers`` count, and each worker's peak resident
+memory after a quarter of the files and after all of them on the largest cluster (chunking by
+file should keep it flat). Results are merged into benchmarks/results.json under ``predict``.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from common import merge_results  # noqa: E402
 
 from specml_utils import catalog, predict, sources  # noqa: E402
+from specml_utils.bundle import DEFAULT_MODELS, Bundle  # noqa: E402
 from specml_utils.distributed import client_for  # noqa: E402
 
 
@@ -32,31 +36,40 @@ def _peak_mb() -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--models", type=Path, default=predict.DEFAULT_MODELS)
+    ap.add_argument("--models", type=Path, default=DEFAULT_MODELS)
     ap.add_argument("--mock", type=Path, default=sources.mock_home(20_000, 12345, "balanced"))
     ap.add_argument("--n", type=int, default=20_000)
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="LocalCluster sizes to measure")
     a = ap.parse_args()
     if not (a.models / "bundle.json").exists() or not a.mock.exists():
         sys.exit("run the main job first (make all): it makes the mock survey and the models")
     matched, _ = catalog.crossmatch(catalog.clean(sources.load_catalog(a.mock))[0], a.mock)
     files = [str(p) for p in matched["PATH"][: a.n]]
+    for f in files:  # the page cache: every run below reads from memory
+        Path(f).read_bytes()
     out = {"n_files": len(files)}
-    bundle = predict.Bundle.load(a.models)
-    predict.predict_files(files[:500], bundle, progress=False)  # warm-up: graph tracing, page cache
-    t = time.perf_counter()
-    table, _ = predict.predict_files(files, bundle, progress=False)
-    out["serial_spectra_per_s"] = round(len(table) / (time.perf_counter() - t), 1)
-    print("serial:", out["serial_spectra_per_s"], "spectra/s", flush=True)
-    with client_for(2) as client:
-        # warm-up: every worker loads the models
-        predict.predict_files(files[:500], bundle_dir=a.models, client=client, progress=False)
-        quarter = files[: len(files) // 4]
-        predict.predict_files(quarter, bundle_dir=a.models, client=client, progress=False)
-        mem_quarter = sorted(client.run(_peak_mb).values())
+    bundle = Bundle.load(a.models)
+    predict.predict_files(files[:500], bundle, progress=False)  # warm-up: graph tracing
+    for overlap in (False, True):
         t = time.perf_counter()
-        table, _ = predict.predict_files(files, bundle_dir=a.models, client=client, progress=False)
-        out["local_cluster_2_workers_spectra_per_s"] = round(len(table) / (time.perf_counter() - t), 1)
-        mem_all = sorted(client.run(_peak_mb).values())
+        rows = predict.predict_chunk(files, bundle, overlap=overlap)["rows"]
+        key = "serial_spectra_per_s" if overlap else "serial_no_overlap_spectra_per_s"
+        out[key] = round(len(rows) / (time.perf_counter() - t), 1)
+        print(key, out[key], flush=True)
+    out["workers"] = {}
+    for n in a.workers:
+        with client_for(n) as client:
+            # warm-up: every worker loads the models
+            predict.predict_files(files[:250 * n], bundle_dir=a.models, client=client, progress=False)
+            if n == max(a.workers):
+                predict.predict_files(files[: len(files) // 4], bundle_dir=a.models, client=client, progress=False)
+                mem_quarter = sorted(client.run(_peak_mb).values())
+            t = time.perf_counter()
+            table, _ = predict.predict_files(files, bundle_dir=a.models, client=client, progress=False)
+            out["workers"][str(n)] = round(len(table) / (time.perf_counter() - t), 1)
+            print(f"{n} workers:", out["workers"][str(n)], "spectra/s", flush=True)
+            if n == max(a.workers):
+                mem_all = sorted(client.run(_peak_mb).values())
     out["worker_peak_rss_mb_after_quarter"] = [round(m, 1) for m in mem_quarter]
     out["worker_peak_rss_mb_after_all"] = [round(m, 1) for m in mem_all]
     print("predict:", json.dumps(out), flush=True)

@@ -8,7 +8,7 @@ seeds and prints the mock validation accuracy and the VI-set scores (4 classes, 
     python scripts/sim_to_real.py --physics mixed --augment --seeds 0 1 2 --record benchmarks/sim_to_real.json
 
 Each seed gives two rows: the network's own probabilities (the balanced training mix) and the
-same moved to the DR12 superset's class mix (:func:`specml_utils.models.prior_weights`).
+same moved to the DR12 superset's class mix (:func:`specml_utils.classes.prior_weights`).
 """
 from __future__ import annotations
 
@@ -23,9 +23,10 @@ import pandas as pd
 
 from specml_utils import catalog, models, real, sources, training
 from specml_utils.augment import AugmentConfig
-from specml_utils.classes import CLASS_NAMES, THESIS_TABLE1
+from specml_utils.classes import CLASS_NAMES, THESIS_TABLE1, prior_weights
 from specml_utils.mock import MockConfig, generate_survey
-from specml_utils.preprocess import Grid, PreprocessConfig, build_dataset, load_dataset
+from specml_utils.grid import Grid
+from specml_utils.preprocess import PreprocessConfig, build_dataset, load_dataset
 
 
 def main(argv=None) -> int:
@@ -59,7 +60,7 @@ def main(argv=None) -> int:
     truth = real.truth_table()
     vi = truth[truth["label_source"] == "VI"]
     weights = training.sample_weights(tr["label"], training.balanced_class_weight(tr["label"], len(CLASS_NAMES)))
-    survey_mix = models.prior_weights(np.bincount(tr["label"], minlength=len(CLASS_NAMES)),
+    survey_mix = prior_weights(np.bincount(tr["label"], minlength=len(CLASS_NAMES)),
                                       [THESIS_TABLE1[c] for c in CLASS_NAMES])
     rows = []
     for s in a.seeds:

@@ -20,7 +20,7 @@ import numpy as np
 
 from .backend import keras
 
-from .preprocess import standardize
+from .grid import standardize
 
 
 @dataclass(frozen=True)

@@ -36,3 +36,27 @@ def is_qso(labels) -> np.ndarray:
 def is_bal(labels) -> np.ndarray:
     """True where a label is a BAL quasar."""
     return np.asarray(labels) == LABEL["QSO_BAL"]
+
+
+def prior_weights(train_counts, target) -> np.ndarray:
+    """Per-class factors that move probabilities learned under one class mix to another.
+
+    A classifier trained on a mix π_train estimates p(c | x) ∝ p(x | c) π_train(c); on a survey
+    whose mix is π_target the posterior is p(c | x) π_target(c) / π_train(c), renormalised
+    (Saerens, Latinne & Decaestecker 2002). ``train_counts`` and ``target`` are per-class
+    counts or fractions in :data:`~specml_utils.classes.CLASS_NAMES` order.
+    """
+    train = np.asarray(train_counts, float)
+    target = np.asarray(target, float)
+    if train.shape != target.shape or (train <= 0).any() or (target <= 0).any():
+        raise ValueError("class mixes need one positive number per class")
+    w = (target / target.sum()) / (train / train.sum())
+    return w / w.max()
+
+
+def shift_prior(prob: np.ndarray, weights) -> np.ndarray:
+    """Class probabilities multiplied by :func:`prior_weights` and renormalised (unchanged for None)."""
+    if weights is None:
+        return prob
+    p = np.asarray(prob) * np.asarray(weights, float)[None, :]
+    return (p / p.sum(axis=1, keepdims=True)).astype(np.asarray(prob).dtype)

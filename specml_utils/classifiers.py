@@ -11,9 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import baselines, metrics, models, predict, published, real, training
+from . import baselines, metrics, models, published, real, training
 from .augment import AugmentConfig
-from .classes import CLASS_NAMES, THESIS_TABLE1
+from .bundle import grid_info, save_model
+from .classes import CLASS_NAMES, THESIS_TABLE1, prior_weights
 from .plots import z_text
 
 ARCHITECTURES = ("rnc1", "rnc2", "specnet")
@@ -148,7 +149,7 @@ def survey_prior(train_labels, class_prior: str):
     if class_prior != "dr12":
         raise ValueError(f"class_prior must be 'dr12' or 'none', not {class_prior!r}")
     train_mix = np.bincount(train_labels, minlength=len(CLASS_NAMES))
-    return models.prior_weights(train_mix, [THESIS_TABLE1[c] for c in CLASS_NAMES])
+    return prior_weights(train_mix, [THESIS_TABLE1[c] for c in CLASS_NAMES])
 
 
 def misclassified(run: dict, test: dict, zbins, n: int = 8) -> tuple[int, list]:
@@ -197,11 +198,11 @@ def save_chosen(folder, name: str, run: dict, data: dict, test_macro_f1: float, 
                 fine_tune_on: str = ""):
     """Save the chosen network as the bundle's classifier, with what ``specml predict`` needs
     (grid, weighting, class names, the survey's class mix) and what it was made from."""
-    return predict.save_model(run["model"], folder, "classifier", architecture=name, class_names=list(CLASS_NAMES),
+    return save_model(run["model"], folder, "classifier", architecture=name, class_names=list(CLASS_NAMES),
                               trained_on=data["path"].name, test_macro_f1=float(test_macro_f1),
                               fine_tuned_on=fine_tune_on or None, train_seconds=run["fit"].seconds,
                               prior=None if prior is None else {"name": class_prior, "weights": prior.tolist()},
-                              **predict.grid_info(data["grid"], data["weighted"]))
+                              **grid_info(data["grid"], data["weighted"]))
 
 
 def record(data: dict, best: str, tables: dict, summary: pd.DataFrame, rel: dict, real_summary: dict,

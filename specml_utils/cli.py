@@ -110,6 +110,7 @@ def _check_writable(out: Path, given) -> None:
 
 def _cmd_predict(a) -> int:
     from . import predict
+    from .bundle import DEFAULT_MODELS, Bundle
 
     files = predict.find_inputs(a.inputs)
     if not files:
@@ -118,8 +119,8 @@ def _cmd_predict(a) -> int:
     if out in {Path(f).resolve() for f in files}:
         raise ValueError(f"{a.out}: the output is one of the inputs; it would be overwritten — choose another --out")
     _check_writable(out, a.out)
-    folder = a.model or predict.DEFAULT_MODELS
-    bundle = predict.Bundle.load(folder)   # checks the bundle before any work is spread out
+    folder = a.model or DEFAULT_MODELS
+    bundle = Bundle.load(folder)   # checks the bundle before any work is spread out
     cluster = a.workers or a.scheduler
     table, report = predict.predict_files(files, None if cluster else bundle, bundle_dir=folder,
                                           chunk_files=a.chunk_files, workers=a.workers, scheduler=a.scheduler)

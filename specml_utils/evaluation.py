@@ -6,7 +6,8 @@ import pandas as pd
 
 from . import sources
 from .classes import CLASS_NAMES
-from .preprocess import SPLITS, Grid, load_dataset
+from .grid import Grid
+from .preprocess import SPLITS, load_dataset
 
 
 def load_splits(source: str = "mock", n_spectra: int = 20_000, seed: int = 12345, class_mix: str = "balanced",

@@ -125,7 +125,7 @@ def rest_composite(spectra: list, z) -> tuple[np.ndarray, np.ndarray, np.ndarray
     """
     from dataclasses import replace
 
-    from .preprocess import Grid, rebin
+    from .grid import Grid, rebin
 
     grid = Grid(*COMPOSITE_GRID)
     shifted = [replace(s, loglam=s.loglam - np.log10(1 + zi)) for s, zi in zip(spectra, z)]

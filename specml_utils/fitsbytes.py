@@ -35,15 +35,31 @@ def _parse_header(buf: bytes | memoryview, start: int) -> tuple[dict, int]:
     while True:
         if pos + BLOCK > n:
             raise FitsFormatError(f"header at byte {start} runs past the end of the file ({n} bytes)")
-        block = bytes(buf[pos:pos + BLOCK])
+        block_cards, ended = _parse_block(bytes(buf[pos:pos + BLOCK]))
+        cards.update(block_cards)
         pos += BLOCK
-        for i in range(0, BLOCK, CARD):
-            card = block[i:i + CARD]
-            key = card[:8].rstrip().decode("ascii", "replace")
-            if key == "END":
-                return cards, pos
-            if card[8:10] == b"= ":
-                cards[key] = _card_value_text(card[10:].decode("ascii", "replace"))
+        if ended:
+            return cards, pos
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_block(block: bytes) -> tuple[dict, bool]:
+    """The cards of one 2,880-byte header block and whether it holds END. Cached: the table
+    headers of a survey's files repeat block for block, so most files parse no card at all.
+    The returned dict is shared; callers copy from it and never change it."""
+    text = block.decode("ascii", "replace")
+    cards = {}
+    for i in range(0, BLOCK, CARD):
+        key = text[i:i + 8].rstrip()
+        if key == "END":
+            return cards, True
+        if text[i + 8:i + 10] == "= ":
+            cards[key] = _card_value_text(text[i + 10:i + CARD])
+    return cards, False
+
+
+#: a quoted FITS string ('' stands for one quote)
+_STRING_RE = re.compile(r"'((?:[^']|'')*)'")
 
 
 def _card_value_text(raw: str) -> str:
@@ -51,17 +67,9 @@ def _card_value_text(raw: str) -> str:
     text = raw.lstrip()
     if not text.startswith("'"):
         return text.split("/", 1)[0].strip()
-    out, i = [], 1
-    while i < len(text):
-        if text[i] == "'":
-            if text[i + 1:i + 2] == "'":
-                out.append("'")
-                i += 2
-                continue
-            break
-        out.append(text[i])
-        i += 1
-    return "'" + "".join(out) + "'"
+    m = _STRING_RE.match(text)
+    inner = m.group(1) if m else text[1:]  # an unterminated string runs to the card's end
+    return "'" + inner.replace("''", "'") + "'"
 
 
 def _int(cards: dict, key: str) -> int:
@@ -114,10 +122,18 @@ def structure_problem(path) -> str | None:
 
 def table_dtype(cards: dict) -> np.dtype:
     """The NumPy record type of a BINTABLE header."""
+    columns = tuple((_str(cards, f"TTYPE{k}"), _str(cards, f"TFORM{k}"))
+                    for k in range(1, _int(cards, "TFIELDS") + 1))
+    dtype = _dtype_of(columns)
+    if dtype.itemsize != _int(cards, "NAXIS1"):
+        raise FitsFormatError(f"row size {dtype.itemsize} from TFORMs differs from NAXIS1 {cards['NAXIS1']}")
+    return dtype
+
+
+@functools.lru_cache(maxsize=256)
+def _dtype_of(columns: tuple) -> np.dtype:
     fields = []
-    for k in range(1, _int(cards, "TFIELDS") + 1):
-        name = _str(cards, f"TTYPE{k}")
-        form = _str(cards, f"TFORM{k}")
+    for name, form in columns:
         m = _TFORM_RE.match(form)
         if not m:
             raise FitsFormatError(f"column {name!r}: TFORM {form!r} not supported by the fast reader")
@@ -129,10 +145,7 @@ def table_dtype(cards: dict) -> np.dtype:
             fields.append((name, code))
         else:
             fields.append((name, code, (count,)))
-    dtype = np.dtype(fields)
-    if dtype.itemsize != _int(cards, "NAXIS1"):
-        raise FitsFormatError(f"row size {dtype.itemsize} from TFORMs differs from NAXIS1 {cards['NAXIS1']}")
-    return dtype
+    return np.dtype(fields)
 
 
 def read_table(buf: bytes, hdu: int) -> tuple[dict, np.ndarray]:

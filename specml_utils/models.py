@@ -6,12 +6,12 @@ is a batch of standardised spectra of shape ``(n, n_bins)``; :func:`compile_clas
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from .backend import keras
 from keras import layers
+
+from .redshift_bins import ZBins
 
 
 def _input(n_bins: int):
@@ -97,151 +97,6 @@ def specnet(n_bins: int = 443, n_classes: int = 4, filters: int = 64, depth: int
 CLASSIFIERS = {"rnc1": rnc1, "rnc2": rnc2, "specnet": specnet}
 
 
-@dataclass(frozen=True)
-class ZBins:
-    """Bins of t = ln(1 + z) over which the redshift CNN spreads its probability.
-
-    The default, 0.003 in t (≈ 900 km/s) from t = -0.01 to ln(1 + 6.5), is finer than the
-    6000 km/s that separates a correct redshift from a catastrophic one.
-    """
-
-    t_min: float = -0.01
-    t_max: float = float(np.log1p(6.5))
-    width: float = 0.003
-
-    @property
-    def n(self) -> int:
-        return int(np.ceil((self.t_max - self.t_min) / self.width))
-
-    @property
-    def centres(self) -> np.ndarray:
-        return self.t_min + self.width * (np.arange(self.n) + 0.5)
-
-    def soft_targets(self, z) -> np.ndarray:
-        """One row per redshift: "two-hot" probabilities on the two bins whose centres bracket t.
-
-        The weights are linear in t's position between the two centres, so the target's mean is
-        exactly t — the network can place a redshift between bin centres — and cross-entropy on
-        such targets is a proper scoring rule: the spread the network predicts reflects how
-        unsure it is, which is what :meth:`estimate` turns into σ_z.
-        """
-        t = np.log1p(np.asarray(z, np.float64))
-        u = np.clip((t - self.t_min) / self.width - 0.5, 0, self.n - 1)
-        lo = np.minimum(np.floor(u).astype(np.int64), self.n - 2)
-        frac = u - lo
-        p = np.zeros((len(t), self.n), np.float32)
-        rows = np.arange(len(t))
-        p[rows, lo] = 1 - frac
-        p[rows, lo + 1] = frac
-        return p
-
-    def index(self, z) -> np.ndarray:
-        """The bin each redshift falls in (clipped to the grid)."""
-        u = (np.log1p(np.asarray(z, np.float64)) - self.t_min) / self.width
-        return np.clip(np.floor(u).astype(np.int64), 0, self.n - 1)
-
-    def estimate(self, prob, window: int = 6) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Redshift, its 1σ uncertainty and the peak's probability from the CNN's output.
-
-        z comes from the probability-weighted mean of t within ±``window`` bins of the most
-        probable bin (so a second, weaker solution elsewhere does not pull it); σ_z adds the
-        second moment of the whole distribution about z, so a spectrum with two plausible
-        redshifts gets a σ as large as their separation.
-        """
-        prob = np.asarray(prob, np.float64)
-        n, k = prob.shape
-        c = self.centres
-        peak = prob.argmax(axis=1)
-        idx = peak[:, None] + np.arange(-window, window + 1)[None, :]
-        inside = (idx >= 0) & (idx < k)
-        idx = np.clip(idx, 0, k - 1)
-        w = np.where(inside, np.take_along_axis(prob, idx, axis=1), 0.0)
-        mass = w.sum(axis=1)
-        t = (w * c[idx]).sum(axis=1) / mass
-        var = (w * (c[idx] - t[:, None]) ** 2).sum(axis=1) / mass + self.width ** 2 / 12
-        z = np.expm1(t)
-        return z, (1 + z) * np.sqrt(var), mass
-
-    def restrict(self, prob, ranges: dict, names, labels) -> np.ndarray:
-        """Zero the probability outside the redshift range of each spectrum's class.
-
-        ``ranges`` maps a class name to (z_min, z_max) — :func:`class_z_ranges` — and ``labels``
-        index ``names``. A spectrum the classifier calls a quasar then gets the quasar solution
-        even where the network also saw a star-like one at z ≈ 0; classes without a range keep
-        every bin.
-        """
-        z = np.expm1(self.centres)
-        allowed = np.ones((len(names), self.n), bool)
-        for k, name in enumerate(names):
-            if name in ranges:
-                lo, hi = ranges[name]
-                allowed[k] = (z >= lo) & (z <= hi)
-        kept = np.where(allowed[np.asarray(labels)], prob, 0.0)
-        # a spectrum with no probability left in its class' range (float32 underflow) keeps all
-        return np.where(kept.sum(axis=1, keepdims=True) > 0, kept, prob)
-
-
-def class_z_ranges(labels, z, names, margin: float = 0.01, shared=(("QSO", "QSO_BAL"),)) -> dict:
-    """The redshift range the training spectra of each class cover, widened by ``margin`` in ln(1 + z).
-
-    Classes in one group of ``shared`` get the union of their ranges: a BAL quasar's redshift is
-    a quasar's (the mock's BALs start at z = 1.57 only because DR12Q flags them from CIV).
-    """
-    t = np.log1p(np.asarray(z, np.float64))
-    labels = np.asarray(labels)
-    span = {name: (t[labels == k].min(), t[labels == k].max()) for k, name in enumerate(names) if (labels == k).any()}
-    for group in shared:
-        present = [g for g in group if g in span]
-        if present:
-            both = (min(span[g][0] for g in present), max(span[g][1] for g in present))
-            span.update({g: both for g in present})
-    return {name: (float(np.expm1(lo - margin)), float(np.expm1(hi + margin))) for name, (lo, hi) in span.items()}
-
-
-def prior_weights(train_counts, target) -> np.ndarray:
-    """Per-class factors that move probabilities learned under one class mix to another.
-
-    A classifier trained on a mix π_train estimates p(c | x) ∝ p(x | c) π_train(c); on a survey
-    whose mix is π_target the posterior is p(c | x) π_target(c) / π_train(c), renormalised
-    (Saerens, Latinne & Decaestecker 2002). ``train_counts`` and ``target`` are per-class
-    counts or fractions in :data:`~specml_utils.classes.CLASS_NAMES` order.
-    """
-    train = np.asarray(train_counts, float)
-    target = np.asarray(target, float)
-    if train.shape != target.shape or (train <= 0).any() or (target <= 0).any():
-        raise ValueError("class mixes need one positive number per class")
-    w = (target / target.sum()) / (train / train.sum())
-    return w / w.max()
-
-
-def shift_prior(prob: np.ndarray, weights) -> np.ndarray:
-    """Class probabilities multiplied by :func:`prior_weights` and renormalised (unchanged for None)."""
-    if weights is None:
-        return prob
-    p = np.asarray(prob) * np.asarray(weights, float)[None, :]
-    return (p / p.sum(axis=1, keepdims=True)).astype(np.asarray(prob).dtype)
-
-
-def calibrate_sigma(z_true, z_pred, sigma, target: float = 0.6827) -> float:
-    """The factor s for which a fraction ``target`` of |z_pred − z_true| falls within s·σ.
-
-    Fitted on the validation split, applied unchanged to the test split and to new spectra.
-    """
-    ratio = np.abs(np.asarray(z_pred) - np.asarray(z_true)) / np.asarray(sigma)
-    return float(np.quantile(ratio, target))
-
-
-def calibrate_sigma_by_class(labels, z_true, z_pred, sigma, names, target: float = 0.6827) -> dict:
-    """:func:`calibrate_sigma` separately for each class: a star's redshift is far surer than a
-    faint quasar's, which one factor for all would hide. Classes absent from ``labels`` get the
-    factor fitted on everything."""
-    labels = np.asarray(labels)
-    overall = calibrate_sigma(z_true, z_pred, sigma, target)
-    return {name: (calibrate_sigma(np.asarray(z_true)[labels == k], np.asarray(z_pred)[labels == k],
-                                   np.asarray(sigma)[labels == k], target) if (labels == k).any() else overall)
-            for k, name in enumerate(names)}
-
-
 def redshift_cnn(n_bins: int = 443, zbins: ZBins = ZBins(), filters: int = 64, depth: int = 4, kernel: int = 10,
                  dense: int = 128, dropout: float = 0.2, aux_classes: int = 4) -> keras.Model:
     """The redshift CNN: the :func:`specnet` backbone and a softmax over bins of t = ln(1 + z).
@@ -296,12 +151,26 @@ def classifier_targets(model: keras.Model, labels, z, zbins: "ZBins") -> "np.nda
 
 
 def infer(model: keras.Model, x, batch_size: int = 1024):
-    """The model's output for ``x``: one direct call when ``x`` fits in a batch (``predict`` costs
-    a fixed overhead per call that dominates small batches), else ``predict`` batch by batch."""
-    if len(x) <= batch_size:
-        out = model.predict_on_batch(np.asarray(x))
-        return {k: np.asarray(v) for k, v in out.items()} if isinstance(out, dict) else np.asarray(out)
-    return model.predict(x, batch_size=batch_size, verbose=0)
+    """The model's output for ``x``, ``batch_size`` rows per call.
+
+    Each call gets a power-of-two number of rows (the last batch is padded with zeros and the
+    padding dropped), so a compiling backend (jax, TensorFlow's graphs) traces the network for a
+    handful of shapes, not once per new batch length; ``predict_on_batch`` avoids ``predict``'s
+    per-call set-up, which dominates small inputs. Rows do not interact, so padding changes nothing.
+    """
+    x = np.asarray(x, np.float32)
+    parts = []
+    for start in range(0, max(len(x), 1), batch_size):
+        part = x[start:start + batch_size]
+        n = len(part)
+        size = min(batch_size, 1 << max(n - 1, 0).bit_length())
+        if n < size:
+            part = np.concatenate([part, np.zeros((size - n,) + x.shape[1:], np.float32)])
+        out = model.predict_on_batch(part)
+        parts.append({k: np.asarray(v)[:n] for k, v in out.items()} if isinstance(out, dict) else np.asarray(out)[:n])
+    if isinstance(parts[0], dict):
+        return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    return np.concatenate(parts)
 
 
 def class_probabilities(model: keras.Model, x, batch_size: int = 1024) -> tuple[np.ndarray, "np.ndarray | None"]:

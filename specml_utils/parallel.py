@@ -29,13 +29,23 @@ def _check_stop() -> None:
         raise KeyboardInterrupt
 
 
+def _one_thread_per_worker() -> None:
+    """Worker start-up: NumPy's BLAS and OpenMP pools get one thread (a pool per worker sized
+    to every core would put workers × cores threads on the machine)."""
+    from threadpoolctl import threadpool_limits
+
+    global _limits
+    _limits = threadpool_limits(1)  # kept referenced: the limit holds for the worker's life
+
+
 def bounded_map(func: Callable, tasks: Iterable, workers: int | None = None, total: int | None = None,
                 desc: str = "", unit: str = "task", weight: Callable = lambda r: 1,
                 progress: bool = True) -> list:
     """``[func(t) for t in tasks]``, on ``workers`` processes, results in task order.
 
     At most ``2 * workers`` tasks are in flight, so memory stays flat however many there are.
-    Worker processes are spawned (not forked), which is safe after JAX or threads started.
+    Worker processes are spawned (not forked), which is safe after JAX or threads started, and
+    compute with one thread each.
     ``weight(result)`` is what each result adds to the progress bar (e.g. spectra per chunk).
     """
     workers = workers or os.cpu_count() or 1
@@ -48,7 +58,7 @@ def bounded_map(func: Callable, tasks: Iterable, workers: int | None = None, tot
             bar.update(weight(results[i]))
     else:
         ctx = multiprocessing.get_context("spawn")
-        with cf.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        with cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_one_thread_per_worker) as pool:
             pending = {}
             for i, task in enumerate(tasks):
                 _check_stop()

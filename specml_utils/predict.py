@@ -1,138 +1,26 @@
-"""Apply the trained classifier and redshift CNN to spectrum files: one FITS table row per spectrum.
+"""Apply a model bundle (:mod:`specml_utils.bundle`) to spectrum files: one FITS table row per spectrum.
 
-A *model bundle* is a folder holding ``classifier.keras``, ``redshift.keras`` and ``bundle.json``
-(the input grid, the standardisation, the class names, the redshift bins and the σ_z scale).
-The main job writes it to ``data/models/`` (notebooks 04 and 05).
+Files are read, rebinned and standardised by a reader thread while the networks and the redshift
+check run on the previous batch; on a Dask cluster each worker does the same for its chunk of files.
 """
 from __future__ import annotations
 
 import contextlib
-import json
+import os
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 from astropy.table import Table
 
-from . import paths
-from .atomic import atomic_path, atomic_write_bytes
-from .classes import CLASS_NAMES
-from .preprocess import Grid, rebin, standardize
+from .atomic import atomic_path
+from .bundle import Bundle
+from .grid import rebin, standardize
 from .spectra import SpectrumReadError, read_any
 
-#: where the main job leaves the trained models
-DEFAULT_MODELS = paths.MODELS
 #: suffixes of the files a folder given to predict is searched for
 SPECTRUM_SUFFIXES = (".fits", ".fits.gz", ".fit")
-
-
-def _update_bundle_json(folder: Path, **entries) -> None:
-    path = folder / "bundle.json"
-    info = json.loads(path.read_text()) if path.exists() else {}
-    info.update(entries)
-    atomic_write_bytes(path, (json.dumps(info, indent=1) + "\n").encode())
-
-
-def save_model(model, folder, role: str, **info) -> Path:
-    """Save a trained model as ``FOLDER/ROLE.keras`` (atomically) and record ``info`` under ``role``
-    in ``bundle.json``. ``role`` is ``classifier`` or ``redshift``."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{role}.keras"
-    with atomic_path(path, ".keras") as tmp:
-        model.save(tmp)
-    _update_bundle_json(folder, **{role: {"file": path.name, "saved": time.strftime("%Y-%m-%dT%H:%M:%SZ",
-                                                                                    time.gmtime()), **info}})
-    return path
-
-
-@dataclass
-class Bundle:
-    """A loaded classifier + redshift CNN and the preprocessing they expect."""
-
-    classifier: object
-    redshift: object
-    grid: Grid
-    weighted: bool
-    zbins: object
-    sigma_scale: dict
-    class_names: tuple = CLASS_NAMES
-    z_range: dict = field(default_factory=dict)
-    info: dict = field(default_factory=dict)
-    prior_weights: tuple | None = None
-
-    @classmethod
-    def load(cls, folder=None) -> "Bundle":
-        """Load the bundle in ``folder`` (default: the main job's ``data/models``)."""
-        from .models import ZBins
-
-        folder = Path(folder or DEFAULT_MODELS)
-        meta = folder / "bundle.json"
-        if not meta.exists():
-            raise FileNotFoundError(f"{meta}: no model bundle here (run notebooks 04 and 05, or give --model)")
-        try:
-            info = json.loads(meta.read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            raise ValueError(f"{meta}: not a valid bundle description (corrupt JSON: {err})") from err
-        missing = [r for r in ("classifier", "redshift") if r not in info]
-        if missing:
-            raise ValueError(f"{meta}: no {' or '.join(missing)} model recorded (run notebook "
-                             f"{'04' if 'classifier' in missing else '05'})")
-        c, r = info["classifier"], info["redshift"]
-        if c["grid"] != r["grid"] or c["weighted"] != r["weighted"]:
-            raise ValueError(f"{meta}: the classifier and redshift models were trained on different grids")
-        return cls(classifier=_load_model(folder / c["file"]), redshift=_load_model(folder / r["file"]),
-                   grid=Grid(**c["grid"]), weighted=c["weighted"], zbins=ZBins(**r["zbins"]),
-                   sigma_scale=_per_class(r["sigma_scale"], c["class_names"]), class_names=tuple(c["class_names"]),
-                   z_range=r.get("z_range", {}), info=info,
-                   prior_weights=tuple(c["prior"]["weights"]) if c.get("prior") else None)
-
-    def predict_x(self, x: np.ndarray, flux=None, ivar=None, batch_size: int = 1024, prior: bool = True) -> dict:
-        """Class probabilities, class, z and σ_z for standardised inputs ``x`` (n, nbins).
-
-        Class probabilities are moved from the training set's class mix to the survey's where the
-        bundle records one (``prior`` in ``bundle.json``; :func:`specml_utils.models.prior_weights`);
-        ``prior=False`` keeps the training mix (for a test split drawn like the training set).
-
-        With the rebinned ``flux`` and ``ivar`` (not standardised) the redshifts of quasars the
-        CNN is unsure of are checked with a line fit (:mod:`specml_utils.zcheck`).
-        """
-        from .models import class_probabilities, redshift_probabilities, shift_prior
-        from .zcheck import class_redshifts
-
-        prob, _ = class_probabilities(self.classifier, x, batch_size)
-        prob = shift_prior(prob, self.prior_weights if prior else None)  # to the survey's class mix
-        label = prob.argmax(axis=1)
-        zprob = redshift_probabilities(self.redshift, x, batch_size)
-        out = class_redshifts(self.zbins, zprob, label, self.class_names, self.z_range, flux, ivar,
-                              10 ** self.grid.centres)
-        scale = np.array([self.sigma_scale[c] for c in self.class_names])[label]  # σ_z calibrated per class
-        return {"prob": prob, "label": label, "z": out["z"], "z_err": out["z_err"] * scale,
-                "z_check": out["z_check"], "z_cnn": out["z_cnn"]}
-
-
-def _load_model(path: Path):
-    """A saved Keras model, or an error that names the file and says what is wrong with it."""
-    from .backend import keras
-
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: model file missing from the bundle")
-    try:
-        return keras.saving.load_model(path)
-    except Exception as err:  # Keras raises many kinds (zip, HDF5, JSON, ValueError) for one cause
-        raise ValueError(f"{path}: cannot load this model file (corrupt or truncated? {type(err).__name__})") from err
-
-
-def _per_class(scale, names) -> dict:
-    """σ_z scale factors per class (a single number applies to every class)."""
-    return dict(scale) if isinstance(scale, dict) else {n: float(scale) for n in names}
-
-
-def grid_info(grid: Grid, weighted: bool) -> dict:
-    """How inputs were made, as stored in ``bundle.json``."""
-    return {"grid": asdict(grid), "weighted": bool(weighted)}
 
 
 def find_inputs(items) -> list[Path]:
@@ -194,43 +82,12 @@ def zwarning(coverage, sn_median, z_check, p_max) -> np.ndarray:
     return out
 
 
-def predict_chunk(files, bundle: Bundle, batch_spectra: int = 1024) -> dict:
-    """Predict every spectrum of a chunk of files: ``{"rows": structured array, "failed": [(file, reason)]}``.
-
-    Spectra go through the networks ``batch_spectra`` at a time, so a chunk of files holding many
-    spectra each (spPlate, DESI coadds) still needs bounded memory. The same chunks give the same
-    numbers whether they run here or on a cluster.
-    """
-    rows, failed, batch = [], [], []
-
-    def flush():
-        if not batch:
-            return
-        flux, ivar = rebin(batch, bundle.grid)
-        nvalid = (ivar > 0).sum(axis=1)
-        usable = nvalid >= MIN_BINS
-        failed.extend((s.source, "no valid pixel on the model's wavelength grid" if n == 0 else
-                       f"only {n} valid bins on the model's wavelength grid (fewer than {MIN_BINS})")
-                      for s, n, ok in zip(batch, nvalid, usable) if not ok)
-        kept = [s for s, ok in zip(batch, usable) if ok]
-        if kept:
-            out = bundle.predict_x(standardize(flux[usable], ivar[usable], bundle.weighted), flux[usable], ivar[usable])
-            part = np.zeros(len(kept), ROW_DTYPE)
-            part["FILE"] = [Path(s.source).name for s in kept]
-            for col, key in (("PLATE", "plate"), ("MJD", "mjd"), ("FIBERID", "fiberid"), ("TARGETID", "targetid")):
-                part[col] = [_ident(s, key) for s in kept]
-            part["CLASS"] = np.array(bundle.class_names)[out["label"]]
-            for k, col in enumerate(("P_STAR", "P_GALAXY", "P_QSO", "P_QSO_BAL")):
-                part[col] = out["prob"][:, k]
-            part["Z"], part["Z_ERR"], part["Z_CHECK"] = out["z"], out["z_err"], out["z_check"]
-            fu, iu = flux[usable], ivar[usable]
-            part["COVERAGE"] = nvalid[usable] / bundle.grid.nbins
-            part["SN_MEDIAN"] = [np.median(f[i > 0] * np.sqrt(i[i > 0])) for f, i in zip(fu, iu)]
-            part["ZWARNING"] = zwarning(part["COVERAGE"], part["SN_MEDIAN"], part["Z_CHECK"], out["prob"].max(axis=1))
-            rows.append(part)
-        batch.clear()
-
+def _batches(files, batch_spectra: int):
+    """Spectra of ``files`` in batches of ``batch_spectra`` (the last one shorter), each with the
+    files that could not be read since the previous batch and the number of files consumed."""
+    batch, failed, used = [], [], 0
     for f in files:
+        used += 1
         try:
             spectra = read_any(f)
         except SpectrumReadError as err:
@@ -239,8 +96,87 @@ def predict_chunk(files, bundle: Bundle, batch_spectra: int = 1024) -> dict:
         for s in spectra:
             batch.append(s)
             if len(batch) >= batch_spectra:
-                flush()
-    flush()
+                yield batch, failed, used
+                batch, failed, used = [], [], 0
+    if batch or failed or used:
+        yield batch, failed, used
+
+
+def _prepare(spectra, bundle: Bundle) -> dict:
+    """Rebin and standardise a batch; spectra with too few valid bins go to ``failed``."""
+    failed = []
+    if not spectra:
+        return {"kept": [], "failed": failed}
+    flux, ivar = rebin(spectra, bundle.grid)
+    nvalid = (ivar > 0).sum(axis=1)
+    usable = nvalid >= MIN_BINS
+    failed.extend((s.source, "no valid pixel on the model's wavelength grid" if n == 0 else
+                   f"only {n} valid bins on the model's wavelength grid (fewer than {MIN_BINS})")
+                  for s, n, ok in zip(spectra, nvalid, usable) if not ok)
+    flux, ivar = flux[usable], ivar[usable]
+    return {"kept": [s for s, ok in zip(spectra, usable) if ok], "failed": failed, "flux": flux, "ivar": ivar,
+            "nvalid": nvalid[usable], "x": standardize(flux, ivar, bundle.weighted)}
+
+
+def _rows(prep: dict, bundle: Bundle) -> np.ndarray:
+    """The output rows of a prepared batch: the networks, the redshift check and the flags."""
+    kept = prep["kept"]
+    part = np.zeros(len(kept), ROW_DTYPE)
+    if not kept:
+        return part
+    flux, ivar = prep["flux"], prep["ivar"]
+    out = bundle.predict_x(prep["x"], flux, ivar)
+    part["FILE"] = [os.path.basename(s.source) for s in kept]
+    for col, key in (("PLATE", "plate"), ("MJD", "mjd"), ("FIBERID", "fiberid"), ("TARGETID", "targetid")):
+        part[col] = [_ident(s, key) for s in kept]
+    part["CLASS"] = np.array(bundle.class_names)[out["label"]]
+    for k, col in enumerate(("P_STAR", "P_GALAXY", "P_QSO", "P_QSO_BAL")):
+        part[col] = out["prob"][:, k]
+    part["Z"], part["Z_ERR"], part["Z_CHECK"] = out["z"], out["z_err"], out["z_check"]
+    part["COVERAGE"] = prep["nvalid"] / bundle.grid.nbins
+    part["SN_MEDIAN"] = [np.median(f[i > 0] * np.sqrt(i[i > 0])) for f, i in zip(flux, ivar)]
+    part["ZWARNING"] = zwarning(part["COVERAGE"], part["SN_MEDIAN"], part["Z_CHECK"], out["prob"].max(axis=1))
+    return part
+
+
+def _next_prepared(batches, bundle: Bundle):
+    """The next batch read, rebinned and standardised, with its unreadable files; None at the end."""
+    item = next(batches, None)
+    if item is None:
+        return None
+    spectra, failed, used = item
+    prep = _prepare(spectra, bundle)
+    prep["failed"] = failed + prep["failed"]
+    return prep, used
+
+
+def predict_chunk(files, bundle: Bundle, batch_spectra: int = 1024, on_batch=None, overlap: bool = True) -> dict:
+    """Predict every spectrum of a chunk of files: ``{"rows": structured array, "failed": [(file, reason)]}``.
+
+    Spectra go through the networks ``batch_spectra`` at a time, so a chunk of files holding many
+    spectra each (spPlate, DESI coadds) still needs bounded memory. One thread reads and rebins
+    the next batch while this one runs the networks and the redshift check on the current one
+    (file reading, NumPy and the backends release the GIL for most of their work); at most two
+    batches are held at once. The same files give the same rows whether they go in one chunk or
+    many, here or on a cluster. ``on_batch(n_files)`` is called after each batch (progress);
+    ``overlap=False`` reads each batch only when the previous one is done (for comparison).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    rows, failed = [], []
+    batches = _batches(files, batch_spectra)
+    with ThreadPoolExecutor(1, thread_name_prefix="specml-read") as reader:
+        ahead = reader.submit(_next_prepared, batches, bundle)
+        while (item := ahead.result()) is not None:
+            if overlap:  # read the next batch meanwhile
+                ahead = reader.submit(_next_prepared, batches, bundle)
+            prep, used = item
+            failed.extend(prep["failed"])
+            rows.append(_rows(prep, bundle))
+            if on_batch:
+                on_batch(used)
+            if not overlap:
+                ahead = reader.submit(_next_prepared, batches, bundle)
     return {"rows": np.concatenate(rows) if rows else np.zeros(0, ROW_DTYPE), "failed": failed}
 
 
@@ -286,11 +222,9 @@ def predict_files(files, bundle: Bundle | None = None, bundle_dir=None, chunk_fi
             results, lost = map_chunks(_predict_chunk_on_worker, chunks, args, c, progress=progress, desc="predict")
     else:
         bundle = bundle or Bundle.load(bundle_dir)
-        results, lost = [], []
+        lost = []
         with tqdm(total=len(files), desc="predict", unit="file", disable=not progress, mininterval=1.0) as bar:
-            for c in chunks:
-                results.append(predict_chunk(c, bundle, batch_spectra))
-                bar.update(len(c))
+            results = [predict_chunk(files, bundle, batch_spectra, on_batch=bar.update)]  # one pipelined pass
     rows = np.concatenate([r["rows"] for r in results]) if results else np.zeros(0, ROW_DTYPE)
     failed = [f for r in results for f in r["failed"]] + lost
     table = Table(rows)

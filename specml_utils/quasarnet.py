@@ -2,8 +2,8 @@
 decision rule, and the import of published Keras-2 HDF5 weights.
 
 The input is QuasarNET's: 443 bins of Δlog10λ = 1e-3 from 3600 Å, inverse-variance-weighted
-rebinning and per-spectrum ivar-weighted standardisation — exactly :class:`~specml_utils.preprocess.Grid`
-and :func:`~specml_utils.preprocess.standardize` with their defaults. The network looks for six
+rebinning and per-spectrum ivar-weighted standardisation — exactly :class:`~specml_utils.grid.Grid`
+and :func:`~specml_utils.grid.standardize` with their defaults. The network looks for six
 emission lines and a BAL feature; for each it splits the spectrum into 13 boxes and outputs, per box,
 a confidence that the line is there and where inside the box it lies.
 """
@@ -18,7 +18,7 @@ from .backend import keras
 from keras import layers, ops
 
 from .lines import QUASARNET_LINES
-from .preprocess import Grid
+from .grid import Grid
 
 #: the heads in output order: six emission lines, then the BAL flag placed on CIV
 HEADS = tuple(QUASARNET_LINES) + ("BAL",)

@@ -164,8 +164,9 @@ def classify(model, grid, weighted: bool, truth: pd.DataFrame, prior_weights=Non
     """A classifier's answer for every real spectrum of ``truth``: FILE, CLASS and P_<class>,
     with the preprocessing the model was trained with (``grid``, ``weighted``) and the
     probabilities moved to the survey's class mix by ``prior_weights`` (as ``specml predict`` does)."""
-    from .models import class_probabilities, shift_prior
-    from .preprocess import rebin, standardize
+    from .classes import shift_prior
+    from .models import class_probabilities
+    from .grid import rebin, standardize
     from .spectra import read_spec_lite
 
     flux, ivar = rebin([read_spec_lite(p) for p in truth["PATH"]], grid)

@@ -8,6 +8,7 @@ HDUs are addressed by position, as older spec-lite files carry no EXTNAME.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,7 +91,7 @@ def _clean(flux, ivar) -> tuple[np.ndarray, np.ndarray, int]:
 
 def ident_from_name(path) -> dict:
     """PLATE, MJD and FIBERID parsed from a ``spec-PLATE-MJD-FIBER.fits`` name (empty if it does not match)."""
-    m = SPEC_LITE_RE.search(Path(path).name)
+    m = SPEC_LITE_RE.search(os.path.basename(path))
     if not m:
         return {}
     return {"plate": int(m.group(1)), "mjd": int(m.group(2)), "fiberid": int(m.group(3))}
@@ -124,7 +125,7 @@ def read_spec_lite(path, fast: bool = True, meta: bool = False) -> Spectrum:
     SpectrumReadError
         Truncated or corrupt file, missing HDU or columns.
     """
-    path = Path(path)
+    path = path if isinstance(path, Path) else Path(path)  # Path() of a Path re-parses it
     if fast and not meta and path.suffix == ".fits":
         try:
             return _read_spec_lite_fast(path)
@@ -138,15 +139,14 @@ def _read_spec_lite_fast(path: Path) -> Spectrum:
         buf = path.read_bytes()
     except OSError as err:
         raise SpectrumReadError(path, f"cannot read file ({err.strerror})") from err
-    cards0 = fitsbytes.read_primary_cards(buf)
     _, table = fitsbytes.read_table(buf, 1)
     col = _column_lookup(table.dtype.names, path)
     flux, ivar, nbad = _clean(table[col["FLUX"]], table[col["IVAR"]])
-    ident = ident_from_name(path) or {
-        "plate": fitsbytes.card_value(cards0, "PLATEID", -1),
-        "mjd": fitsbytes.card_value(cards0, "MJD", -1),
-        "fiberid": fitsbytes.card_value(cards0, "FIBERID", -1),
-    }
+    ident = ident_from_name(path)
+    if not ident:  # the name does not say: the primary header does
+        cards0 = fitsbytes.read_primary_cards(buf)
+        ident = {key: fitsbytes.card_value(cards0, card, -1)
+                 for key, card in (("plate", "PLATEID"), ("mjd", "MJD"), ("fiberid", "FIBERID"))}
     return Spectrum(table[col["LOGLAM"]].astype(np.float64), flux, ivar, table[col["AND_MASK"]].astype(np.int32),
                     ident, {"n_nonfinite": nbad} if nbad else {}, str(path))
 

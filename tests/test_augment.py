@@ -2,6 +2,7 @@
 import numpy as np
 
 from specml_utils.augment import AugmentConfig, AugmentedBatches, augment
+from specml_utils.redshift_bins import ZBins
 
 NONE = AugmentConfig(tilt_sigma=0, bend_sigma=0, p_noise=0, p_mask=0, p_blue_loss=0, p_shift=0)
 
@@ -64,7 +65,7 @@ def test_fine_tuning_trains_further_and_scores_before_and_after(small_mock, tmp_
     training.seed(0)
     model = models.compile_classifier(models.rnc2())
     w0 = [w.copy() for w in model.get_weights()]
-    out = training.fine_tune_classifier(model, tmp_path / "real.h5", models.ZBins(), epochs=1, batch_size=64)
+    out = training.fine_tune_classifier(model, tmp_path / "real.h5", ZBins(), epochs=1, batch_size=64)
     assert set(out["before"]) == set(out["after"]) and 0 <= out["after"]["accuracy"] <= 1
     assert out["fit"].epochs_run == 1 and sum(out["n"].values()) > 300
     assert any(not np.array_equal(a, b) for a, b in zip(w0, model.get_weights()))

@@ -40,9 +40,10 @@ def _outputs(model, y) -> dict:
 def test_saved_networks_predict_the_same_under_jax(tmp_path):
     pytest.importorskip("jax")
     from specml_utils import models, quasarnet, training
+    from specml_utils.redshift_bins import ZBins
 
     training.seed(0)
-    zbins = models.ZBins()
+    zbins = ZBins()
     nets = {"rnc2": models.rnc2(443), "specnet": models.specnet(443, zbins=zbins),
             "redshift_cnn": models.redshift_cnn(443, zbins, aux_classes=4), "quasarnet": quasarnet.quasarnet(443)}
     x = np.random.default_rng(1).normal(size=(64, 443, 1)).astype(np.float32)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from specml_utils import metrics
-from specml_utils.models import ZBins, calibrate_sigma, class_z_ranges
+from specml_utils.redshift_bins import ZBins, calibrate_sigma, class_z_ranges
 
 
 def test_classification_table_by_hand():
@@ -129,7 +129,7 @@ def test_calibrate_sigma():
 
 
 def test_prior_shift_by_hand():
-    from specml_utils.models import prior_weights, shift_prior
+    from specml_utils.classes import prior_weights, shift_prior
 
     # trained on a balanced mix, applied to a survey with 3 stars per quasar (two classes)
     w = prior_weights([100, 100], [3, 1])

@@ -7,6 +7,7 @@ import pytest
 from astropy.io import fits
 
 from specml_utils import predict
+from specml_utils.bundle import Bundle
 from specml_utils.classes import CLASS_NAMES
 from specml_utils.cli import main
 
@@ -50,7 +51,7 @@ def test_predict_on_a_desi_coadd(bundle_dir, shared, tmp_path):
     if not coadd.exists():
         pytest.skip("test_coadd.fits absent")
     models_dir, _ = bundle_dir
-    table, report = predict.predict_files([coadd], predict.Bundle.load(models_dir))
+    table, report = predict.predict_files([coadd], Bundle.load(models_dir))
     # 25 targets; row 11 has ivar 0 everywhere and is reported, not written
     assert len(table) == 24 and report["failed"] == 1
     assert 11 not in set(table["TARGETID"]) and set(table["TARGETID"]) == set(range(25)) - {11}
@@ -125,3 +126,40 @@ def test_predict_exits_1_when_nothing_could_be_predicted(bundle_dir, tmp_path, c
     assert "no spectrum could be predicted" in capsys.readouterr().err
     with fits.open(out) as h:                      # the failures are still written, with their reasons
         assert len(h["PREDICTIONS"].data) == 0 and len(h["FAILED"].data) == 1
+
+
+def test_batches_and_chunks_do_not_change_the_rows(bundle_dir, tmp_path):
+    """The pipelined reader cuts batches across files; any batch size gives the same rows and the
+    same failures, in input order, as predicting each file on its own."""
+    models_dir, matched = bundle_dir
+    files = [str(matched["PATH"][i]) for i in range(11)]
+    bad = tmp_path / "spec-9999-55555-0002.fits"
+    bad.write_bytes(b"SIMPLE  =")
+    files.insert(4, str(bad))
+    bundle = Bundle.load(models_dir)
+    one_by_one = [predict.predict_chunk([f], bundle) for f in files]
+    expect = np.concatenate([r["rows"] for r in one_by_one])
+    for batch in (1, 3, 1024):
+        seen = []
+        got = predict.predict_chunk(files, bundle, batch_spectra=batch, on_batch=seen.append)
+        assert got["rows"].tolist() == expect.tolist()
+        assert [f for f, _ in got["failed"]] == [str(bad)]
+        assert sum(seen) == len(files)  # progress counts every file once
+
+
+def test_inference_in_padded_fixed_size_batches_matches_one_call(bundle_dir):
+    from specml_utils.models import infer
+
+    def heads(out):
+        return {k: np.asarray(v) for k, v in out.items()} if isinstance(out, dict) else {"": np.asarray(out)}
+
+    bundle = Bundle.load(bundle_dir[0])
+    x = np.random.default_rng(0).normal(size=(37, bundle.grid.nbins)).astype(np.float32)
+    whole = heads(bundle.classifier.predict_on_batch(x))
+    for batch in (8, 16, 64):  # 37 rows: padded tails of 5, 5 and 27 rows
+        got = heads(infer(bundle.classifier, x, batch))
+        assert got.keys() == whole.keys()
+        for k in whole:
+            assert got[k].shape == whole[k].shape and np.allclose(got[k], whole[k], atol=1e-5)
+    empty = heads(infer(bundle.classifier, x[:0], 8))
+    assert all(v.shape == (0,) + whole[k].shape[1:] for k, v in empty.items())

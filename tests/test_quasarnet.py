@@ -4,7 +4,7 @@ import pytest
 
 from specml_utils import metrics
 from specml_utils import quasarnet as qn
-from specml_utils.preprocess import Grid, rebin, standardize
+from specml_utils.grid import Grid, rebin, standardize
 from specml_utils.spectra import read_desi_coadd
 
 

@@ -4,8 +4,8 @@ import pytest
 
 from specml_utils import zcheck
 from specml_utils.metrics import velocity_offset
-from specml_utils.models import ZBins
-from specml_utils.preprocess import Grid
+from specml_utils.redshift_bins import ZBins
+from specml_utils.grid import Grid
 
 LAM = 10 ** Grid().centres
 NAMES = ("STAR", "GALAXY", "QSO", "QSO_BAL")
