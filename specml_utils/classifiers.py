@@ -199,10 +199,10 @@ def save_chosen(folder, name: str, run: dict, data: dict, test_macro_f1: float, 
     """Save the chosen network as the bundle's classifier, with what ``specml predict`` needs
     (grid, weighting, class names, the survey's class mix) and what it was made from."""
     return save_model(run["model"], folder, "classifier", architecture=name, class_names=list(CLASS_NAMES),
-                              trained_on=data["path"].name, test_macro_f1=float(test_macro_f1),
-                              fine_tuned_on=fine_tune_on or None, train_seconds=run["fit"].seconds,
-                              prior=None if prior is None else {"name": class_prior, "weights": prior.tolist()},
-                              **grid_info(data["grid"], data["weighted"]))
+                      trained_on=data["path"].name, test_macro_f1=float(test_macro_f1),
+                      fine_tuned_on=fine_tune_on or None, train_seconds=run["fit"].seconds,
+                      prior=None if prior is None else {"name": class_prior, "weights": prior.tolist()},
+                      **grid_info(data["grid"], data["weighted"]))
 
 
 def record(data: dict, best: str, tables: dict, summary: pd.DataFrame, rel: dict, real_summary: dict,

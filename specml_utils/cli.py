@@ -29,7 +29,7 @@ def _cmd_download(a) -> int:
         return 1
     cat, _ = catalog.clean(catalog.read_superset(Path(a.out) / sas.SUPERSET_RELPATH))
     rep = download_spectra(cat, a.out, a.base_url, plates=a.plates, max_spectra=a.max_spectra,
-                           workers=a.workers, progress=not a.quiet)
+                           workers=a.connections, progress=not a.quiet)
     print("spectra:", json.dumps(rep.summary(), indent=1))
     return 1 if rep.failed else 0
 
@@ -42,10 +42,10 @@ def _cmd_preprocess(a) -> int:
     clean, cleaning = catalog.clean(cat)
     matched, counts = catalog.crossmatch(clean, a.data)
     cfg = PreprocessConfig(nbins=a.nbins, dloglam=a.dloglam, weighted=not a.unweighted, seed=a.seed,
-                           workers=a.processes)
+                           workers=a.workers)
     report = build_dataset(matched, a.out, cfg, source=str(a.data),
                            provenance={"cleaning": cleaning, "crossmatch": counts}, progress=not a.quiet,
-                           dask_workers=a.workers, scheduler=a.scheduler)
+                           scheduler=a.scheduler)
     print(json.dumps({"cleaning": cleaning, "crossmatch": counts, **report}, indent=1))
     return 0
 
@@ -156,11 +156,14 @@ def _cmd_sweep(a) -> int:
     return 1 if "error" in df and df["error"].notna().any() else 0
 
 
+#: what ``--workers`` means for every command that takes it
+WORKERS_HELP = "N single-threaded worker processes on this machine (default: one per core)"
+
+
 def _cluster_args(parser) -> None:
     g = parser.add_mutually_exclusive_group()
-    g.add_argument("--workers", type=int, default=None,
-                   help="run on a Dask LocalCluster of N worker processes (preprocess: a process pool when no cluster)")
-    g.add_argument("--scheduler", default=None, help="run on an existing Dask cluster (its scheduler address)")
+    g.add_argument("--workers", type=int, default=None, help=WORKERS_HELP)
+    g.add_argument("--scheduler", default=None, help="run on an existing Dask cluster (its scheduler address) instead")
 
 
 def main(argv=None) -> int:
@@ -176,7 +179,7 @@ def main(argv=None) -> int:
                    help="spectra from analytic physics, the BOSS templates, or both (auto: mixed when the "
                         "templates are found)")
     m.add_argument("--out", required=True, type=Path)
-    m.add_argument("--workers", type=int, default=None)
+    m.add_argument("--workers", type=int, default=None, help=WORKERS_HELP)
     m.add_argument("--replace", action="store_true",
                    help="replace a different mock survey already in --out (else it is refused)")
     m.add_argument("--quiet", action="store_true")
@@ -187,7 +190,7 @@ def main(argv=None) -> int:
     g.add_argument("--plates", type=int, nargs="+", help="only these plates")
     g.add_argument("--max-spectra", type=int, help="only the first N rows of the cleaned catalog")
     d.add_argument("--base-url", default=sas.SAS_URL)
-    d.add_argument("--workers", type=int, default=8, help="parallel downloads")
+    d.add_argument("--connections", type=int, default=8, help="parallel HTTP connections (threads)")
     d.add_argument("--no-bal", action="store_true", help="skip the 545 MB quasar catalog with the BAL columns")
     d.add_argument("--quiet", action="store_true")
     d.set_defaults(func=_cmd_download)
@@ -198,8 +201,6 @@ def main(argv=None) -> int:
     r.add_argument("--dloglam", type=float, default=1e-3)
     r.add_argument("--unweighted", action="store_true", help="plain (thesis) instead of ivar-weighted standardisation")
     r.add_argument("--seed", type=int, default=0)
-    r.add_argument("--processes", type=int, default=None,
-                   help="local process pool size when no Dask cluster is asked for (default: all cores)")
     _cluster_args(r)
     r.add_argument("--quiet", action="store_true")
     r.set_defaults(func=_cmd_preprocess)

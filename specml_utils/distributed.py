@@ -12,18 +12,13 @@ from __future__ import annotations
 import contextlib
 import os
 
-
-#: each worker process computes with one thread: the backends and BLAS would otherwise each start
-#: a pool sized to every core of the machine in every worker (n² threads on n cores)
-ONE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-                  "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1",
-                  "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"}
+from .parallel import ONE_THREAD_ENV
 
 
 @contextlib.contextmanager
 def client_for(workers: int | None = None, scheduler: str | None = None, allowed_failures: int = 1):
     """A ``dask.distributed.Client``: on ``scheduler`` if given, else on a new LocalCluster of
-    ``workers`` single-threaded worker processes (:data:`ONE_THREAD_ENV`). On a LocalCluster, a task whose worker dies is
+    ``workers`` single-threaded worker processes (:data:`~specml_utils.parallel.ONE_THREAD_ENV`). On a LocalCluster, a task whose worker dies is
     re-run ``allowed_failures`` times before it is reported."""
     import dask
     from dask.distributed import Client, LocalCluster

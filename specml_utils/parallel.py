@@ -29,12 +29,21 @@ def _check_stop() -> None:
         raise KeyboardInterrupt
 
 
+#: each worker process computes with one thread: the backends and BLAS would otherwise each start
+#: a pool sized to every core of the machine in every worker (workers × cores threads)
+ONE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                  "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1",
+                  "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"}
+
+
 def _one_thread_per_worker() -> None:
-    """Worker start-up: NumPy's BLAS and OpenMP pools get one thread (a pool per worker sized
-    to every core would put workers × cores threads on the machine)."""
+    """Worker start-up: :data:`ONE_THREAD_ENV` for libraries loaded from now on, and one thread
+    for the BLAS NumPy has already loaded (a spawned worker may have imported it unpickling)."""
+    import numpy  # noqa: F401  (loads the BLAS, so that the limit below reaches it)
     from threadpoolctl import threadpool_limits
 
     global _limits
+    os.environ.update(ONE_THREAD_ENV)
     _limits = threadpool_limits(1)  # kept referenced: the limit holds for the worker's life
 
 

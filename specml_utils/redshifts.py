@@ -104,9 +104,9 @@ def save(folder, cnn, fit, zbins, sigma_scale: dict, z_range: dict, data: dict, 
     """Save the redshift CNN into the bundle beside 04's classifier (bins, σ scales, redshift range
     per class, grid), and keep the Random Forest's redshifts on the whole test split for notebook 06."""
     saved = save_model(cnn, folder, "redshift", architecture="redshift_cnn",
-                               zbins=dict(t_min=zbins.t_min, t_max=zbins.t_max, width=zbins.width),
-                               sigma_scale=sigma_scale, z_range=z_range, trained_on=data["path"].name,
-                               train_seconds=fit.seconds, **grid_info(data["grid"], data["weighted"]))
+                       zbins=dict(t_min=zbins.t_min, t_max=zbins.t_max, width=zbins.width),
+                       sigma_scale=sigma_scale, z_range=z_range, trained_on=data["path"].name,
+                       train_seconds=fit.seconds, **grid_info(data["grid"], data["weighted"]))
     baselines.save_outputs(folder, "random_forest_regressor", baselines.cache_key(data), trees=trees,
                            t=forest["model"].predict(data["test"]["X"]), predict_rate=forest["predict_rate"],
                            train_s=forest["train_s"])

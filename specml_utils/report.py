@@ -81,3 +81,27 @@ def versions() -> dict:
         except metadata.PackageNotFoundError:
             pass
     return out
+
+
+def table(df, decimals=3):
+    """``df`` as it reads on the page: columns of whole numbers as integers (with thousands
+    separators), other numbers to ``decimals`` places (an int, or a dict column → places, 3 where
+    a column is not named), and a missing value as "—". The numbers themselves stay in the
+    metrics JSON; this is for display only.
+    """
+    import pandas as pd
+
+    def missing(v):
+        return v is None or (not isinstance(v, str) and bool(pd.isna(v)))
+
+    out = pd.DataFrame(index=df.index)
+    for col in df.columns:
+        values = list(df[col])
+        numbers = [v for v in values if not missing(v)]
+        numeric = all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+                      for v in numbers)
+        whole = numeric and all(float(v).is_integer() for v in numbers)
+        places = decimals.get(col, 3) if isinstance(decimals, dict) else decimals
+        out[col] = ["—" if missing(v) else f"{int(v):,}" if whole else f"{float(v):,.{places}f}" if numeric
+                    else str(v) for v in values]
+    return out

@@ -10,7 +10,7 @@ def test_mock_then_preprocess(tmp_path, capsys):
     assert main(["mock", "--n-spectra", "150", "--seed", "5", "--out", str(home), "--workers", "1", "--quiet"]) == 0
     assert (home / sas.SUPERSET_RELPATH).exists()
     out = tmp_path / "ds.h5"
-    assert main(["preprocess", "--data", str(home), "--out", str(out), "--processes", "1", "--quiet"]) == 0
+    assert main(["preprocess", "--data", str(home), "--out", str(out), "--workers", "1", "--quiet"]) == 0
     with h5py.File(out) as h:
         assert h["X"].shape[1] == 443 and h["X"].shape[0] > 100
     assert '"spectra_out"' in capsys.readouterr().out

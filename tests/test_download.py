@@ -107,7 +107,7 @@ def test_real_files_from_a_loopback_sas_download_and_preprocess(shared, tmp_path
                      "--quiet"]) == 0
     assert len(list(home.rglob("spec-*.fits"))) == len(files)
     out = tmp_path / "real.h5"
-    assert main(["preprocess", "--data", str(home), "--out", str(out), "--processes", "1", "--quiet"]) == 0
+    assert main(["preprocess", "--data", str(home), "--out", str(out), "--workers", "1", "--quiet"]) == 0
     with h5py.File(out) as h:
         labels = h["label"][:]
         assert h["X"].shape == (len(files), 443)

@@ -151,3 +151,18 @@ def test_sigma_nmad_interval_covers_the_true_sigma():
     lo, hi = sigma_nmad_interval(z, zp)
     assert lo < 0.001 < hi and hi - lo < 0.0002
     assert np.isnan(sigma_nmad_interval([], [])[0])
+
+
+def test_display_tables_show_integers_fixed_decimals_and_a_dash_for_missing():
+    import pandas as pd
+
+    from specml_utils.report import table
+
+    df = pd.DataFrame({"n": [1683.0, 12.0, np.nan], "f1": [0.98765, np.nan, 0.5], "rate": [5296.94, 13403.0, 1.25],
+                       "name": ["a", None, "c"]}, index=["x", "y", "z"])
+    df["k"] = pd.array([3, pd.NA, 7], dtype="Int64")
+    got = table(df, {"rate": 0})
+    assert got.loc["x"].tolist() == ["1,683", "0.988", "5,297", "a", "3"]
+    assert got.loc["y"].tolist() == ["12", "—", "13,403", "—", "—"]
+    assert got.loc["z"].tolist() == ["—", "0.500", "1", "c", "7"]
+    assert table(df, 1).loc["x", "f1"] == "1.0" and table(df, 1).loc["x", "rate"] == "5,296.9"
