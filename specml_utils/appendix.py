@@ -16,7 +16,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from . import paths
+from . import paths, report
 from .atomic import atomic_path
 
 #: browsers that can print a page to PDF headless, in the order they are looked for
@@ -55,7 +55,8 @@ def _plain(markdown: str) -> str:
 
 def prepare(nb, letter: str):
     """A notebook made ready to read as appendix ``letter``: papermill's injected-parameters cell
-    dropped, its title prefixed "Appendix A · ", and the caption of every figure, in order.
+    dropped, its title prefixed "Appendix A · ", and the caption of every figure, in order: the
+    caption written under it (:func:`specml_utils.report.save_figure`), else its section's heading.
 
     Returns ``(notebook, title, captions)``."""
     nb.cells = [c for c in nb.cells if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
@@ -71,9 +72,17 @@ def prepare(nb, letter: str):
                     cell.source = cell.source.replace(line, f"# {title}", 1)
                 heading = _plain(m.group(2))
         elif cell.cell_type == "code":
-            for out in cell.get("outputs", []):
+            outputs, kept = cell.get("outputs", []), []
+            for k, out in enumerate(outputs):
+                if out.get("metadata", {}).get(report.CAPTION_KEY):
+                    continue  # a caption: it goes under its figure, numbered (below)
+                kept.append(out)
                 if "image/png" in out.get("data", {}):
-                    captions.append(f"Figure {letter}.{len(captions) + 1}: {heading or title or ''}")
+                    after = outputs[k + 1] if k + 1 < len(outputs) else {}
+                    written = "".join(after.get("data", {}).get("text/plain", "")) \
+                        if after.get("metadata", {}).get(report.CAPTION_KEY) else ""
+                    captions.append(f"Figure {letter}.{len(captions) + 1}: {written or heading or title or ''}")
+            cell["outputs"] = kept
     return nb, title or f"Appendix {letter}", captions
 
 

@@ -150,6 +150,20 @@ def _next_prepared(batches, bundle: Bundle):
     return prep, used
 
 
+_READER = None
+
+
+def _reader():
+    """The thread that reads ahead: one per process, kept for every chunk (a new thread per chunk
+    would leave a malloc arena of its own behind each time, and the process' memory would grow)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    global _READER
+    if _READER is None:
+        _READER = ThreadPoolExecutor(1, thread_name_prefix="specml-read")
+    return _READER
+
+
 def predict_chunk(files, bundle: Bundle, batch_spectra: int = 1024, on_batch=None, overlap: bool = True) -> dict:
     """Predict every spectrum of a chunk of files: ``{"rows": structured array, "failed": [(file, reason)]}``.
 
@@ -161,12 +175,11 @@ def predict_chunk(files, bundle: Bundle, batch_spectra: int = 1024, on_batch=Non
     many, here or on a cluster. ``on_batch(n_files)`` is called after each batch (progress);
     ``overlap=False`` reads each batch only when the previous one is done (for comparison).
     """
-    from concurrent.futures import ThreadPoolExecutor
-
     rows, failed = [], []
     batches = _batches(files, batch_spectra)
-    with ThreadPoolExecutor(1, thread_name_prefix="specml-read") as reader:
-        ahead = reader.submit(_next_prepared, batches, bundle)
+    reader = _reader()
+    ahead = reader.submit(_next_prepared, batches, bundle)
+    try:
         while (item := ahead.result()) is not None:
             if overlap:  # read the next batch meanwhile
                 ahead = reader.submit(_next_prepared, batches, bundle)
@@ -177,6 +190,8 @@ def predict_chunk(files, bundle: Bundle, batch_spectra: int = 1024, on_batch=Non
                 on_batch(used)
             if not overlap:
                 ahead = reader.submit(_next_prepared, batches, bundle)
+    finally:
+        ahead.cancel()  # an interrupted run reads no further batch
     return {"rows": np.concatenate(rows) if rows else np.zeros(0, ROW_DTYPE), "failed": failed}
 
 

@@ -49,13 +49,36 @@ def parameters(namespace: dict, notebook: str) -> dict:
     return {k: namespace[k] for k in sorted(declared_parameters(notebook)) if k in namespace}
 
 
-def save_figure(fig, name: str, folder=None) -> None:
-    """Save a figure as ``figures/NAME.png`` (atomically).
+#: the output metadata that marks a figure's caption (the appendix numbers it and uses it as alt text)
+CAPTION_KEY = "specml_caption"
 
-    Returns nothing, so that a notebook cell ending with it shows the figure and no path."""
+
+def save_figure(fig, name: str, folder=None, **fields) -> None:
+    """Save a figure as ``figures/NAME.png`` (atomically); in a notebook, show it with its caption.
+
+    The caption is :data:`specml_utils.captions.FIGURES` ``[name]``, its ``{fields}`` filled in
+    from ``fields`` (e.g. ``best=...``). The figure is shown here and its caption right below it
+    (italic; the appendix numbers it "Figure C.2: …" and gives it to the image as alt text), and
+    closed so that it is not shown twice. Returns nothing, so that a cell ending with it shows no path.
+    """
+    from .captions import FIGURES
+
     path = Path(folder or paths.FIGURES) / f"{name}.png"
     with atomic_path(path, ".png") as tmp:
         fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png")
+    caption = FIGURES[name].format(**fields) if name in FIGURES else None
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # pragma: no cover  (IPython comes with the notebooks)
+        return
+    if caption is None or get_ipython() is None:
+        return
+    import matplotlib.pyplot as plt
+
+    display(fig)
+    plt.close(fig)
+    display({"text/markdown": f"*{caption}*", "text/plain": caption}, raw=True, metadata={CAPTION_KEY: True})
 
 
 def machine_label() -> str:

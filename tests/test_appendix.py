@@ -120,3 +120,22 @@ def test_committed_01_opens_with_the_viewer_widget(tmp_path, monkeypatch):
     viewer = next(c for c in nb.cells if c.cell_type == "code" and "spectrum_viewer(" in c.source)
     kinds = {k for o in viewer.outputs for k in o.get("data", {})}
     assert "application/vnd.jupyter.widget-view+json" in kinds and "image/png" not in kinds
+
+
+def test_a_written_caption_is_numbered_under_its_figure_and_not_repeated():
+    import nbformat
+
+    from specml_utils.report import CAPTION_KEY
+
+    png = {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure size 10x10 with 1 Axes>"}
+    cell = nbformat.v4.new_code_cell("plot()", outputs=[
+        nbformat.v4.new_output("display_data", data=png),
+        nbformat.v4.new_output("display_data", data={"text/markdown": "*Flux against wavelength.*",
+                                                      "text/plain": "Flux against wavelength."},
+                               metadata={CAPTION_KEY: True}),
+        nbformat.v4.new_output("display_data", data=png)])
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Title\n## Section"), cell])
+    nb, title, captions = appendix.prepare(nb, "C")
+    assert captions == ["Figure C.1: Flux against wavelength.", "Figure C.2: Section"]  # else the heading
+    assert [o.get("metadata", {}).get(CAPTION_KEY) for o in nb.cells[1].outputs] == [None, None]
+    assert title == "Appendix C · Title"

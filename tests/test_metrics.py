@@ -3,7 +3,6 @@ import numpy as np
 import pytest
 
 from specml_utils import metrics
-from specml_utils.redshift_bins import ZBins, calibrate_sigma, class_z_ranges
 
 
 def test_classification_table_by_hand():
@@ -76,72 +75,6 @@ def test_binned_scores():
     assert df["recall_STAR"].iloc[0] == 0.5 and np.isnan(df["recall_STAR"].iloc[1])
 
 
-def test_zbins_estimate_recovers_redshift_between_bin_centres():
-    zb = ZBins()
-    z = np.array([0.0, 0.123, 2.4567, 5.0])
-    est, err, mass = zb.estimate(zb.soft_targets(z))
-    # a symmetric target distribution's mean is the true t, to well below a bin (≈ 900 km/s)
-    assert np.abs(metrics.velocity_offset(est, z)).max() < 30
-    assert (err > 0).all() and (mass > 0.99).all()
-
-
-def test_zbins_estimate_ignores_a_weaker_second_peak():
-    zb = ZBins()
-    prob = 0.7 * zb.soft_targets([2.0]) + 0.3 * zb.soft_targets([0.5])
-    est, _, mass = zb.estimate(prob)
-    assert est[0] == pytest.approx(2.0, abs=1e-3)
-    assert mass[0] == pytest.approx(0.7, abs=0.01)
-
-
-def test_class_z_ranges_by_hand_with_quasars_sharing_one_range():
-    names = ("STAR", "GALAXY", "QSO", "QSO_BAL")
-    labels = [0, 0, 1, 1, 2, 2, 3, 3]
-    z = [-0.001, 0.001, 0.1, 0.8, 0.4, 3.0, 1.6, 5.0]
-    r = class_z_ranges(labels, z, names, margin=0.01)
-    assert r["STAR"] == pytest.approx((np.expm1(np.log1p(-0.001) - 0.01), np.expm1(np.log1p(0.001) + 0.01)))
-    assert r["GALAXY"] == pytest.approx((np.expm1(np.log1p(0.1) - 0.01), np.expm1(np.log1p(0.8) + 0.01)))
-    # a BAL quasar may be at z = 0.4 like any quasar, and a quasar at z = 5 like a BAL
-    assert r["QSO"] == r["QSO_BAL"] == pytest.approx((np.expm1(np.log1p(0.4) - 0.01), np.expm1(np.log1p(5.0) + 0.01)))
-
-
-def test_zbins_restrict_picks_the_solution_the_class_allows():
-    zb = ZBins()
-    # the network's stronger peak is star-like (z = 0); a weaker one is a quasar at z = 2.2
-    prob = 0.6 * zb.soft_targets([0.0, 0.0]) + 0.4 * zb.soft_targets([2.2, 2.2])
-    ranges = {"STAR": (-0.01, 0.01), "QSO": (0.3, 6.0)}
-    kept = zb.restrict(prob, ranges, ("STAR", "GALAXY", "QSO"), labels=[0, 2])
-    est, _, _ = zb.estimate(kept)
-    assert est[0] == pytest.approx(0.0, abs=1e-3)      # called a star: z ≈ 0
-    assert est[1] == pytest.approx(2.2, abs=1e-3)      # called a quasar: the quasar solution
-    assert kept[1][np.expm1(zb.centres) < 0.3].sum() == 0
-    # no probability left in the range (underflow): the spectrum keeps its distribution
-    only_star = zb.soft_targets([0.0])
-    np.testing.assert_array_equal(zb.restrict(only_star, ranges, ("STAR", "GALAXY", "QSO"), labels=[2]), only_star)
-    # a class without a range keeps every bin
-    np.testing.assert_array_equal(zb.restrict(prob, ranges, ("STAR", "GALAXY", "QSO"), labels=[1, 1]), prob)
-
-
-def test_calibrate_sigma():
-    rng = np.random.default_rng(0)
-    sigma = np.full(20000, 0.01)
-    z = rng.normal(0, 0.03, 20000)  # true spread three times the quoted σ
-    assert calibrate_sigma(np.zeros_like(z), z, sigma) == pytest.approx(3.0, rel=0.03)
-
-
-def test_prior_shift_by_hand():
-    from specml_utils.classes import prior_weights, shift_prior
-
-    # trained on a balanced mix, applied to a survey with 3 stars per quasar (two classes)
-    w = prior_weights([100, 100], [3, 1])
-    assert np.allclose(w, [1.0, 1 / 3])
-    p = shift_prior(np.array([[0.5, 0.5], [0.2, 0.8]]), w)
-    # 0.5·3 : 0.5·1 → 0.75 / 0.25;  0.2·3 : 0.8·1 → 0.6/1.4 = 0.4286 / 0.5714
-    assert np.allclose(p, [[0.75, 0.25], [0.6 / 1.4, 0.8 / 1.4]])
-    assert shift_prior(p, None) is p
-    with pytest.raises(ValueError):
-        prior_weights([1, 0], [1, 1])
-
-
 def test_sigma_nmad_interval_covers_the_true_sigma():
     from specml_utils.metrics import sigma_nmad_interval
 
@@ -153,16 +86,3 @@ def test_sigma_nmad_interval_covers_the_true_sigma():
     assert np.isnan(sigma_nmad_interval([], [])[0])
 
 
-def test_display_tables_show_integers_fixed_decimals_and_a_dash_for_missing():
-    import pandas as pd
-
-    from specml_utils.report import table
-
-    df = pd.DataFrame({"n": [1683.0, 12.0, np.nan], "f1": [0.98765, np.nan, 0.5], "rate": [5296.94, 13403.0, 1.25],
-                       "name": ["a", None, "c"]}, index=["x", "y", "z"])
-    df["k"] = pd.array([3, pd.NA, 7], dtype="Int64")
-    got = table(df, {"rate": 0})
-    assert got.loc["x"].tolist() == ["1,683", "0.988", "5,297", "a", "3"]
-    assert got.loc["y"].tolist() == ["12", "—", "13,403", "—", "—"]
-    assert got.loc["z"].tolist() == ["—", "0.500", "1", "c", "7"]
-    assert table(df, 1).loc["x", "f1"] == "1.0" and table(df, 1).loc["x", "rate"] == "5,296.9"
