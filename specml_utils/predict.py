@@ -154,8 +154,7 @@ _READER = None
 
 
 def _reader():
-    """The thread that reads ahead: one per process, kept for every chunk (a new thread per chunk
-    would leave a malloc arena of its own behind each time, and the process' memory would grow)."""
+    """The thread that reads ahead: one per process, started once and kept for every chunk."""
     from concurrent.futures import ThreadPoolExecutor
 
     global _READER
