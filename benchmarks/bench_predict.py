@@ -1,4 +1,4 @@
-"""Benchmark of `specml predict` end to end (files → FITS rows): one process, and Dask LocalClusters.
+"""Benchmark of `specml predict` end to end (files → FITS rows): one process, and N worker processes.
 
     python benchmarks/bench_predict.py [--models data/models] [--mock data/mock/...] [--n 20000]
                                        [--workers 1 2]
@@ -6,9 +6,13 @@
 Uses the main job's models and mock survey when present (else it says how to make them). The files
 are read once first, so every run meets the same (warm) page cache. Reports spectra/s for one
 process, with the reader thread overlapping the networks and without (the ratio is what the
-overlap buys), for a LocalCluster of each ``--workers`` count, and each worker's peak resident
-memory after a quarter of the files and after all of them on the largest cluster (chunking by
-file should keep it flat). Results are merged into benchmarks/results.json under ``predict``.
+overlap buys), and for each ``--workers`` count (``predict_files(..., workers=N)``, as
+``specml predict --workers N``): the start-up (spawning the workers, importing the backend,
+loading the models: a run of 8 files per worker), the rate end to end with the start-up, and the
+rate once the workers are up — (files − small run) / (time − small run's time), what a survey-size
+run gets. Peak resident memory of the largest worker after a quarter of the files and after all
+of them on the largest worker count (chunking by file should keep it flat). Results are merged
+into benchmarks/results.json under ``predict``.
 """
 from __future__ import annotations
 
@@ -27,11 +31,11 @@ from common import merge_results  # noqa: E402
 
 from specml_utils import catalog, predict, sources  # noqa: E402
 from specml_utils.bundle import DEFAULT_MODELS, Bundle  # noqa: E402
-from specml_utils.distributed import client_for  # noqa: E402
 
 
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def _children_peak_mb() -> float:
+    """The largest peak resident memory of any finished child process (the workers, once shut down)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def main() -> None:
@@ -39,7 +43,7 @@ def main() -> None:
     ap.add_argument("--models", type=Path, default=DEFAULT_MODELS)
     ap.add_argument("--mock", type=Path, default=sources.mock_home(20_000, 12345, "balanced"))
     ap.add_argument("--n", type=int, default=20_000)
-    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="LocalCluster sizes to measure")
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts to measure")
     a = ap.parse_args()
     if not (a.models / "bundle.json").exists() or not a.mock.exists():
         sys.exit("run the main job first (make all): it makes the mock survey and the models")
@@ -56,22 +60,26 @@ def main() -> None:
         key = "serial_spectra_per_s" if overlap else "serial_no_overlap_spectra_per_s"
         out[key] = round(len(rows) / (time.perf_counter() - t), 1)
         print(key, out[key], flush=True)
-    out["workers"] = {}
+    out["workers"], out["workers_end_to_end"], out["workers_start_up_s"] = {}, {}, {}
+
+    def timed(files_, n, chunk_files=256):
+        t = time.perf_counter()
+        table, _ = predict.predict_files(files_, bundle_dir=a.models, workers=n, chunk_files=chunk_files,
+                                         progress=False)
+        return len(table), time.perf_counter() - t
+
     for n in a.workers:
-        with client_for(n) as client:
-            # warm-up: every worker loads the models
-            predict.predict_files(files[:250 * n], bundle_dir=a.models, client=client, progress=False)
-            if n == max(a.workers):
-                predict.predict_files(files[: len(files) // 4], bundle_dir=a.models, client=client, progress=False)
-                mem_quarter = sorted(client.run(_peak_mb).values())
-            t = time.perf_counter()
-            table, _ = predict.predict_files(files, bundle_dir=a.models, client=client, progress=False)
-            out["workers"][str(n)] = round(len(table) / (time.perf_counter() - t), 1)
-            print(f"{n} workers:", out["workers"][str(n)], "spectra/s", flush=True)
-            if n == max(a.workers):
-                mem_all = sorted(client.run(_peak_mb).values())
-    out["worker_peak_rss_mb_after_quarter"] = [round(m, 1) for m in mem_quarter]
-    out["worker_peak_rss_mb_after_all"] = [round(m, 1) for m in mem_all]
+        n_small, t_small = timed(files[:8 * n], n, chunk_files=8)  # one chunk per worker: every worker starts
+        if n == max(a.workers):
+            timed(files[: len(files) // 4], n)
+            out["worker_peak_rss_mb_after_quarter"] = round(_children_peak_mb(), 1)
+        n_all, t_all = timed(files, n)
+        out["workers_start_up_s"][str(n)] = round(t_small, 2)
+        out["workers_end_to_end"][str(n)] = round(n_all / t_all, 1)
+        out["workers"][str(n)] = round((n_all - n_small) / (t_all - t_small), 1)
+        print(f"{n} workers: {out['workers'][str(n)]} spectra/s once started, {out['workers_end_to_end'][str(n)]} "
+              f"end to end, start-up {t_small:.1f} s", flush=True)
+    out["worker_peak_rss_mb_after_all"] = round(_children_peak_mb(), 1)
     print("predict:", json.dumps(out), flush=True)
     merge_results({"predict": out})
 

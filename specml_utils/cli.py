@@ -157,12 +157,12 @@ def _cmd_sweep(a) -> int:
 
 
 #: what ``--workers`` means for every command that takes it
-WORKERS_HELP = "N single-threaded worker processes on this machine (default: one per core)"
+WORKERS_HELP = "N single-threaded worker processes on this machine"
 
 
-def _cluster_args(parser) -> None:
+def _cluster_args(parser, default: str) -> None:
     g = parser.add_mutually_exclusive_group()
-    g.add_argument("--workers", type=int, default=None, help=WORKERS_HELP)
+    g.add_argument("--workers", type=int, default=None, help=f"{WORKERS_HELP} (default: {default})")
     g.add_argument("--scheduler", default=None, help="run on an existing Dask cluster (its scheduler address) instead")
 
 
@@ -179,7 +179,7 @@ def main(argv=None) -> int:
                    help="spectra from analytic physics, the BOSS templates, or both (auto: mixed when the "
                         "templates are found)")
     m.add_argument("--out", required=True, type=Path)
-    m.add_argument("--workers", type=int, default=None, help=WORKERS_HELP)
+    m.add_argument("--workers", type=int, default=None, help=f"{WORKERS_HELP} (default: one per core)")
     m.add_argument("--replace", action="store_true",
                    help="replace a different mock survey already in --out (else it is refused)")
     m.add_argument("--quiet", action="store_true")
@@ -201,7 +201,7 @@ def main(argv=None) -> int:
     r.add_argument("--dloglam", type=float, default=1e-3)
     r.add_argument("--unweighted", action="store_true", help="plain (thesis) instead of ivar-weighted standardisation")
     r.add_argument("--seed", type=int, default=0)
-    _cluster_args(r)
+    _cluster_args(r, "one per core")
     r.add_argument("--quiet", action="store_true")
     r.set_defaults(func=_cmd_preprocess)
     nb = sub.add_parser("notebooks", help="run the numbered notebooks headless (papermill), outputs kept")
@@ -221,7 +221,7 @@ def main(argv=None) -> int:
     pr.add_argument("--model", type=Path, default=None,
                     help="a model bundle folder (default: data/models, written by notebooks 04 and 05)")
     pr.add_argument("--chunk-files", type=int, default=256, help="files per task (memory per worker stays flat)")
-    _cluster_args(pr)
+    _cluster_args(pr, "this process, whose networks use every core")
     pr.set_defaults(func=_cmd_predict)
     sw = sub.add_parser("sweep", help="run notebook 04 or 05 over a hyperparameter grid (papermill)")
     sw.add_argument("notebook", help="04, 05 or a full notebook name")
@@ -234,9 +234,9 @@ def main(argv=None) -> int:
     sw.set_defaults(func=_cmd_sweep)
     a = p.parse_args(argv)
     # SIGTERM (a scheduler's time limit, `timeout`) unwinds like Ctrl-C, so temporary files are removed
-    from . import parallel
+    from . import execution
 
-    parallel.clear_stop()
+    execution.clear_stop()
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return a.func(a)
@@ -253,9 +253,9 @@ def main(argv=None) -> int:
 def _terminate(signum, frame):
     # also remembered, so that a long loop stops at its next task even if this exception is
     # swallowed where it lands (an exception raised inside a finaliser is only printed)
-    from . import parallel
+    from . import execution
 
-    parallel.request_stop()
+    execution.request_stop()
     raise KeyboardInterrupt
 
 

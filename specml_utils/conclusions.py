@@ -10,6 +10,16 @@ from .classes import CLASS_NAMES
 from .metrics import share
 
 
+def _epochs(name: str, run: int, best: int, limit: int, patience: int | None) -> str:
+    """Whether a training ended at convergence (early stopping) or at the epoch limit."""
+    if run < limit:
+        return (f"{name} stopped early after {run} of at most {limit} epochs (its best validation loss at epoch "
+                f"{best}, none better in the {patience} after): it converged.")
+    return (f"{name} ran all {limit} epochs, its best validation loss at epoch {best}: it stopped at the epoch "
+            "limit, not at convergence, so more epochs may still change its score — a change this chapter does "
+            "not measure.")
+
+
 def _p(s: dict, digits: int = 1) -> str:
     """``94.2 % [86.0, 97.7] (65/69)`` from a :func:`specml_utils.metrics.share` dict."""
     if not s.get("n"):
@@ -33,6 +43,8 @@ def explore(m: dict) -> str:
                     + ". The real spectra are fainter: a model trained here meets noisier spectra on the sky, which "
                     "is why notebook 04 re-observes its training spectra with extra noise and scores itself on the "
                     "real ones. With 4 real galaxies and 4 real BAL quasars, those two comparisons are indicative only.")
+    text.append("**Next:** notebook 02 takes this catalogue, keeps the rows an inspector labelled with confidence "
+                "and finds each one's spectrum file.")
     return "\n\n".join(text)
 
 
@@ -46,6 +58,8 @@ def crossmatch(m: dict) -> str:
     if m.get("real_superset_cleaning"):
         r = m["real_superset_cleaning"]
         text.append(f"The real superset excerpt passes the same cleaning: {r['rows_out']} of {r['rows_in']} rows kept.")
+    text.append(f"**Next:** notebook 03 takes the {x['matched']:,} matched rows and puts their spectra on one "
+                "wavelength grid.")
     return "\n\n".join(text)
 
 
@@ -56,7 +70,9 @@ def preprocess(m: dict) -> str:
     return (f"{m['spectra_out']:,} of {m['spectra_in']:,} spectra reached the {m['grid']['nbins']}-bin grid "
             f"({skipped:,} skipped, each with its reason), at {m['spectra_per_s']:,.0f} spectra/s on this machine. "
             f"The split is {n['train']:,} / {n['val']:,} / {n['test']:,} (train / validation / test), stratified by "
-            "class and grouped by object, so that repeat observations of one object never sit on both sides.")
+            "class and grouped by object, so that repeat observations of one object never sit on both sides.\n\n"
+            f"**Next:** notebooks 04 and 05 fit their networks on the {n['train']:,} training spectra, choose on the "
+            f"{n['val']:,} validation spectra, and report on the {n['test']:,} test spectra, which no choice has seen.")
 
 
 def classify(m: dict) -> str:
@@ -90,6 +106,12 @@ def classify(m: dict) -> str:
     else:
         text.append("No real spectra were found (`../shared` absent), so only the mock score is shown; it says how "
                     "well the network learned the mock, not how it does on the sky.")
+    s, limit = m["per_model"][best]["summary"], m.get("parameters", {}).get("epochs")
+    if limit and "epochs run" in s:
+        text.append(_epochs(best, int(s["epochs run"]), int(s["best epoch"]), int(limit),
+                            m["parameters"].get("patience")))
+    text.append(f"**Next:** notebook 05 takes {best}'s classes, which set each spectrum's redshift range and decide "
+                "which spectra count as quasars; notebook 06 sets it beside QuasarNET on the same test split.")
     return "\n\n".join(text)
 
 
@@ -113,4 +135,10 @@ def redshift(m: dict) -> str:
         text.append(f"On the {real['n']} real, visually inspected spectra, `specml predict` finds quasars with "
                     f"purity {_p(real['purity'])} and completeness {_p(real['completeness'])} (a quasar counts when "
                     "called QSO or BAL QSO with |Δv| < 6000 km/s).")
+    tr, limit = m.get("training") or {}, m.get("parameters", {}).get("epochs")
+    if limit and "epochs_run" in tr:
+        text.append(_epochs("The redshift CNN", int(tr["epochs_run"]), int(tr["best_epoch"]), int(limit),
+                            m["parameters"].get("patience")))
+    text.append("**Next:** notebook 06 sets these redshifts and notebook 04's classes beside QuasarNET, retrained "
+                "on the same spectra, and beside QuasarNET's published figures.")
     return "\n\n".join(text)

@@ -5,7 +5,6 @@ check run on the previous batch; on a Dask cluster each worker does the same for
 """
 from __future__ import annotations
 
-import contextlib
 import os
 import time
 from collections import Counter
@@ -16,6 +15,7 @@ from astropy.table import Table
 
 from .atomic import atomic_path
 from .bundle import Bundle
+from .execution import map_chunks
 from .grid import rebin, standardize
 from .spectra import SpectrumReadError, read_any
 
@@ -198,7 +198,7 @@ _BUNDLES: dict = {}
 
 
 def _predict_chunk_on_worker(files, bundle_dir: str, batch_spectra: int) -> dict:
-    """Cluster task: load the bundle once per worker process, then predict the chunk."""
+    """Worker task: load the bundle once per worker process, then predict the chunk."""
     if bundle_dir not in _BUNDLES:
         _BUNDLES[bundle_dir] = Bundle.load(bundle_dir)
     return predict_chunk(files, _BUNDLES[bundle_dir], batch_spectra)
@@ -214,26 +214,25 @@ def predict_files(files, bundle: Bundle | None = None, bundle_dir=None, chunk_fi
                   client=None, progress: bool = True) -> tuple[Table, dict]:
     """Read, rebin, standardise and classify ``files``; return the table and a report.
 
-    Files go in chunks of ``chunk_files``: here, one after the other, or on a Dask cluster with
-    ``workers`` (a LocalCluster), ``scheduler`` (an existing one) or ``client`` (a connected
-    ``dask.distributed.Client``), where each worker loads the
-    bundle from ``bundle_dir`` once. Files that cannot be read, spectra with no usable pixel on
-    the grid, and (on a cluster) files that make a worker fail twice are counted in the report
-    with the reason; every other spectrum gets a row, in input order.
+    By default every file goes through this process in one pipelined pass. With ``workers`` (N
+    local single-threaded processes), ``scheduler`` (an existing Dask cluster's address) or
+    ``client`` (a connected ``dask.distributed.Client``) files go in chunks of ``chunk_files`` to
+    workers that each load the bundle from ``bundle_dir`` once
+    (:func:`specml_utils.execution.map_chunks`). Files that cannot be read, spectra with no usable
+    pixel on the grid, and (on workers) files that make a worker fail twice are counted in the
+    report with the reason; every other spectrum gets a row, in input order.
     """
     from tqdm.auto import tqdm
 
     t0 = time.perf_counter()
     files = [str(f) for f in files]
     chunks = [files[i:i + chunk_files] for i in range(0, len(files), chunk_files)]
-    if workers or scheduler or client:
-        from .distributed import client_for, map_chunks
-
+    if workers or scheduler or client is not None:
         if bundle_dir is None:
-            raise ValueError("a cluster run needs bundle_dir, the folder each worker loads the models from")
+            raise ValueError("a run on workers needs bundle_dir, the folder each worker loads the models from")
         args = (str(Path(bundle_dir).resolve()), batch_spectra)
-        with (contextlib.nullcontext(client) if client else client_for(workers, scheduler)) as c:
-            results, lost = map_chunks(_predict_chunk_on_worker, chunks, args, c, progress=progress, desc="predict")
+        results, lost = map_chunks(_predict_chunk_on_worker, chunks, args, workers=workers, scheduler=scheduler,
+                                   client=client, progress=progress, desc="predict")
     else:
         bundle = bundle or Bundle.load(bundle_dir)
         lost = []

@@ -20,7 +20,7 @@ from . import __version__
 from .atomic import atomic_path
 from .classes import CLASS_NAMES
 from .grid import Grid, rebin, standardize
-from .parallel import bounded_map
+from .execution import map_chunks, per_core
 from .spectra import SpectrumReadError, read_spec_lite
 
 SPLITS = ("train", "val", "test")
@@ -94,11 +94,6 @@ class PreprocessConfig:
         return Grid(self.loglam_min, self.dloglam, self.nbins)
 
 
-def _rebin_files(task) -> dict:
-    """Worker: read a chunk of spec-lite files and rebin them; failures are returned, not raised."""
-    return rebin_chunk(*task)
-
-
 def rebin_chunk(paths, grid: Grid) -> dict:
     """Read and rebin a chunk of spec-lite files: ``ok`` (indices into ``paths``), ``flux``, ``ivar``,
     ``sn`` of those read, ``errors`` [(index, reason)] of the others."""
@@ -119,8 +114,7 @@ def rebin_chunk(paths, grid: Grid) -> dict:
 
 
 def build_dataset(matched: Table, out, cfg: PreprocessConfig = PreprocessConfig(), source: str = "mock",
-                  provenance: dict | None = None, progress: bool = True, dask_workers: int | None = None,
-                  scheduler: str | None = None) -> dict:
+                  provenance: dict | None = None, progress: bool = True, scheduler: str | None = None) -> dict:
     """Read, rebin, standardise and split the matched spectra; write one HDF5 file.
 
     Parameters
@@ -130,10 +124,9 @@ def build_dataset(matched: Table, out, cfg: PreprocessConfig = PreprocessConfig(
         Z_VI, Z_CONF_PERSON, THING_ID, PLATE, MJD, FIBERID; BAL_FLAG_VI and BI_CIV when joined).
     out : path-like
         The HDF5 file; written to a temporary name and renamed.
-    dask_workers, scheduler : optional
-        Run the reading and rebinning on a Dask LocalCluster of this many workers, or on the
-        existing cluster at ``scheduler``, instead of the local process pool of ``cfg.workers``.
-        The dataset is the same either way.
+    scheduler : str, optional
+        Read and rebin on the Dask cluster at this address instead of ``cfg.workers`` local
+        processes (:func:`specml_utils.execution.map_chunks`). The dataset is the same either way.
 
     Returns
     -------
@@ -145,15 +138,8 @@ def build_dataset(matched: Table, out, cfg: PreprocessConfig = PreprocessConfig(
     grid = cfg.grid
     paths = [str(p) for p in matched["PATH"]]
     chunks = [paths[s:s + cfg.chunk_size] for s in range(0, len(paths), cfg.chunk_size)]
-    lost = []
-    if dask_workers or scheduler:
-        from .distributed import client_for, map_chunks
-
-        with client_for(dask_workers, scheduler) as client:
-            results, lost = map_chunks(rebin_chunk, chunks, (grid,), client, progress=progress, desc="preprocess")
-    else:
-        results = bounded_map(_rebin_files, ((c, grid) for c in chunks), cfg.workers, total=len(paths),
-                              desc="preprocess", unit="spec", weight=lambda r: r["n"], progress=progress)
+    results, lost = map_chunks(rebin_chunk, chunks, (grid,), workers=per_core(cfg.workers), scheduler=scheduler,
+                               progress=progress, desc="preprocess")
     n_in = len(paths)
     row_of = {p: i for i, p in enumerate(paths)}
     flux = np.zeros((n_in, grid.nbins), np.float32)

@@ -1,6 +1,8 @@
-"""Dask runs equal serial runs; a worker killed mid-run loses nothing; a file that kills workers is reported.
+"""Runs on workers equal serial runs: local worker processes, and a Dask cluster where a worker killed
+mid-run loses nothing and a file that kills workers is reported.
 
-A LocalCluster of 2 worker processes over a 20,000-spectrum mock survey."""
+2 local worker processes, or a Dask LocalCluster of 2, over a 20,000-spectrum mock survey."""
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -11,6 +13,7 @@ import pytest
 from dask.distributed import WorkerPlugin
 
 from specml_utils import catalog, predict, sources
+from specml_utils.execution import ONE_THREAD_ENV
 from specml_utils.mock import MockConfig, generate_survey
 from specml_utils.preprocess import PreprocessConfig, build_dataset, load_dataset
 
@@ -58,6 +61,18 @@ class Poison(WorkerPlugin):
         p.read_any = read_any
 
 
+@contextlib.contextmanager
+def local_dask(n=2):
+    """A Dask LocalCluster of ``n`` single-threaded workers; a task whose worker dies is re-run once."""
+    import dask
+    from dask.distributed import Client, LocalCluster
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        with LocalCluster(n_workers=n, threads_per_worker=1, dashboard_address=None, env=ONE_THREAD_ENV) as cluster, \
+                Client(cluster) as client:
+            yield client
+
+
 @pytest.fixture(scope="module")
 def survey(tmp_path_factory):
     home = tmp_path_factory.mktemp("mock20k")
@@ -67,14 +82,20 @@ def survey(tmp_path_factory):
     return matched
 
 
-def test_preprocess_on_a_local_cluster_equals_the_serial_run(survey, tmp_path):
-    cfg = PreprocessConfig(workers=1, chunk_size=1000)
-    rep_serial = build_dataset(survey, tmp_path / "serial.h5", cfg, progress=False)
-    rep_dask = build_dataset(survey, tmp_path / "dask.h5", cfg, progress=False, dask_workers=2)
-    a, b = load_dataset(tmp_path / "serial.h5"), load_dataset(tmp_path / "dask.h5")
-    for key in ("X", "flux", "ivar", "label", "z", "split", "plate", "mjd", "fiberid", "sn"):
-        assert np.array_equal(a[key], b[key]), key
-    assert rep_serial["spectra_out"] == rep_dask["spectra_out"] and rep_serial["skipped"] == rep_dask["skipped"]
+def test_preprocess_on_workers_and_on_a_dask_cluster_equals_the_serial_run(survey, tmp_path):
+    rep_serial = build_dataset(survey, tmp_path / "serial.h5", PreprocessConfig(workers=0, chunk_size=1000),
+                               progress=False)
+    rep_pool = build_dataset(survey, tmp_path / "pool.h5", PreprocessConfig(workers=2, chunk_size=1000),
+                             progress=False)
+    with local_dask() as client:
+        rep_dask = build_dataset(survey, tmp_path / "dask.h5", PreprocessConfig(chunk_size=1000), progress=False,
+                                 scheduler=client.scheduler_info()["address"])
+    a = load_dataset(tmp_path / "serial.h5")
+    for name, rep in (("pool", rep_pool), ("dask", rep_dask)):
+        b = load_dataset(tmp_path / f"{name}.h5")
+        for key in ("X", "flux", "ivar", "label", "z", "split", "plate", "mjd", "fiberid", "sn"):
+            assert np.array_equal(a[key], b[key]), (name, key)
+        assert rep_serial["spectra_out"] == rep["spectra_out"] and rep_serial["skipped"] == rep["skipped"]
 
 
 def assert_tables_match(a, b):
@@ -94,14 +115,21 @@ def assert_tables_match(a, b):
 
 def _cluster_predict(files, models_dir, plugin):
     """predict on a 2-worker LocalCluster with the test's fault installed on every worker, new ones included."""
-    from specml_utils.distributed import client_for
-
-    with client_for(2) as client:
+    with local_dask() as client:
         client.register_plugin(plugin)
         return predict.predict_files(files, bundle_dir=models_dir, client=client, progress=False)
 
 
-def test_predict_on_a_local_cluster_equals_serial_and_survives_a_killed_worker(survey, bundle_dir, tmp_path):
+def test_predict_on_worker_processes_equals_serial(survey, bundle_dir):
+    models_dir, _ = bundle_dir
+    files = [str(p) for p in survey["PATH"][:3000]]
+    serial, rep_serial = predict.predict_files(files, bundle_dir=models_dir, progress=False)
+    pool, rep_pool = predict.predict_files(files, bundle_dir=models_dir, workers=2, chunk_files=500, progress=False)
+    assert rep_pool["failed_files"] == rep_serial["failed_files"]
+    assert_tables_match(serial, pool)
+
+
+def test_predict_on_a_dask_cluster_equals_serial_and_survives_a_killed_worker(survey, bundle_dir, tmp_path):
     models_dir, _ = bundle_dir
     files = [str(p) for p in survey["PATH"]]
     serial, rep_serial = predict.predict_files(files, bundle_dir=models_dir, progress=False)

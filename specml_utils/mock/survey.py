@@ -17,7 +17,7 @@ from .. import __version__, sas
 from ..atomic import atomic_path, atomic_write_bytes
 from ..classes import CLASS_NAMES, PERSON_CODE, THESIS_TABLE1
 from ..lines import C_KMS
-from ..parallel import bounded_map
+from ..execution import map_chunks, per_core
 from ..spectra import COADD_DTYPE, spec_lite_bytes
 from . import noise, physics, templates
 
@@ -437,10 +437,10 @@ def generate_survey(cfg: MockConfig, out, progress: bool = True, replace: bool =
     arrays = {c: np.asarray(plan[c]) for c in cols}
     cdict = {"exposure_depth": cfg.exposure_depth, "run2d": cfg.run2d, "physics": cfg.physics}
     chunks = [(s, min(s + cfg.chunk_size, n)) for s in range(0, n, cfg.chunk_size)]
-    tasks = (({c: a[s:e] for c, a in arrays.items()}, [cfg.seed, 1, k], str(out), cdict)
-             for k, (s, e) in enumerate(chunks))
-    results = bounded_map(make_chunk, tasks, cfg.workers, total=n, desc="mock spectra", unit="spec",
-                          weight=lambda r: len(r["index"]), progress=progress)
+    tasks = [({c: a[s:e] for c, a in arrays.items()}, [cfg.seed, 1, k], str(out), cdict)
+             for k, (s, e) in enumerate(chunks)]
+    results, _ = map_chunks(make_chunk, tasks, workers=per_core(cfg.workers), isolate=False, progress=progress,
+                            desc="mock spectra", unit="spec", weight=lambda t: len(t[0]["index"]))
     merged = {k: np.concatenate([r[k] for r in results]) for k in results[0] if k != "index"}
     superset, dr12q = catalog_tables(cfg, plan, merged)
     cat_path = out / sas.SUPERSET_RELPATH

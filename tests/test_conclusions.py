@@ -1,0 +1,37 @@
+"""Each chapter's closing text is written from its metrics: the numbers, the convergence verdict and
+the hand-over to the next chapter come from the dict, not from prose written once."""
+from specml_utils import conclusions
+from specml_utils.metrics import share
+
+
+def _classify_metrics(epochs_run, limit=15):
+    table = {"all (macro)": {"support": 100.0}}
+    return {"chosen": "rnc2", "macro_f1": 0.98, "f1": {"STAR": 0.99, "GALAXY": 0.98, "QSO": 0.97, "QSO_BAL": 0.96},
+            "per_model": {"rnc2": {"table": table, "summary": {"epochs run": float(epochs_run), "best epoch": 7.0}}},
+            "parameters": {"epochs": limit, "patience": 5}}
+
+
+def test_classify_says_whether_training_converged_and_what_05_takes():
+    stopped = conclusions.classify(_classify_metrics(12))
+    assert "stopped early after 12 of at most 15 epochs" in stopped and "epoch 7" in stopped
+    assert "it converged" in stopped
+    limit = conclusions.classify(_classify_metrics(15))
+    assert "ran all 15 epochs" in limit and "not at convergence" in limit and "converged." not in limit
+    assert "**Next:** notebook 05 takes rnc2's classes" in limit
+    assert "macro F1 0.980" in limit and "(100 spectra)" in limit
+
+
+def test_preprocess_hands_its_split_counts_to_the_next_chapters():
+    m = {"spectra_in": 10, "spectra_out": 9, "grid": {"nbins": 443}, "skipped": {"no valid pixel": 1},
+         "spectra_per_s": 1234.4, "class_balance": {"train": {"QSO": 5, "STAR": 1}, "val": {"QSO": 2},
+                                                    "test": {"STAR": 1}}}
+    text = conclusions.preprocess(m)
+    assert text.startswith("9 of 10 spectra reached the 443-bin grid (1 skipped")
+    assert "6 / 2 / 1 (train / validation / test)" in text
+    assert "on the 6 training spectra, choose on the 2 validation spectra, and report on the 1 test" in text
+
+
+def test_proportions_carry_their_wilson_interval():
+    # 65 of 69: Wilson 95 % interval [0.860, 0.977] (computed by hand from the Wilson formula)
+    assert conclusions._p(share(65, 69)) == "94.2 % [86.0, 97.7] (65/69)"
+    assert conclusions._p(share(0, 0)) == "— (none)"
