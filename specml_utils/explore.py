@@ -41,18 +41,11 @@ def pick_examples(cat: Table, home, seed: int = 0, min_sn: float = 4.0) -> tuple
                 s = read_spec_lite(path)
             except (SpectrumReadError, FileNotFoundError):
                 continue
-            g = s.good()
-            if g.any() and np.median(s.flux[g] * np.sqrt(s.ivar[g])) >= min_sn:
+            if s.median_sn() >= min_sn:
                 spectra[cls] = s
                 info[cls] = (float(cat["Z_VI"][i]), f"{s.ident['plate']}-{s.ident['mjd']}-{s.ident['fiberid']}")
                 break
     return spectra, info
-
-
-def median_sn(spectrum) -> float:
-    """Median S/N per pixel over good pixels (the pipeline's SN_MEDIAN_ALL definition)."""
-    g = spectrum.good()
-    return float(np.median(spectrum.flux[g] * np.sqrt(spectrum.ivar[g]))) if g.any() else 0.0
 
 
 def spectrum_viewer(cat: Table, home, interactive: bool | None = None, default_class: str = "QSO"):
@@ -79,7 +72,7 @@ def spectrum_viewer(cat: Table, home, interactive: bool | None = None, default_c
         fig, ax = plt.subplots(figsize=(10, 3.2))
         z = float(cat["Z_VI"][i])
         plots.plot_spectrum(ax, s, z, cls, f"{cls}  z = {plots.z_text(z)}  plate-mjd-fiber {s.ident['plate']}-"
-                                           f"{s.ident['mjd']}-{s.ident['fiberid']}  S/N = {median_sn(s):.1f}")
+                                           f"{s.ident['mjd']}-{s.ident['fiberid']}  S/N = {s.median_sn():.1f}")
         ax.set_xlabel("observed wavelength [Å]")
         fig.tight_layout()
         return fig
@@ -176,7 +169,7 @@ def mock_and_real_by_class(cat: Table, home, per_class: int = 150, seed: int = 0
                              "z": [float(v) for v in sel["Z_VI"]],
                              "psfmag": [np.asarray(m, float) for m in sel["PSFMAG"]]}
         for d in entry.values():
-            d["sn"] = np.array([median_sn(s) for s in d["spectra"]])
+            d["sn"] = np.array([s.median_sn() for s in d["spectra"]])
             d["psfmag"] = np.array(d["psfmag"]).reshape(-1, 5)
             d["z"] = np.array(d["z"])
         out[cls] = entry

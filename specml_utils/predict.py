@@ -17,7 +17,7 @@ from .atomic import atomic_path
 from .bundle import Bundle
 from .execution import map_chunks
 from .grid import rebin, standardize
-from .spectra import SpectrumReadError, read_any
+from .spectra import SpectrumReadError, median_sn, read_any
 
 #: suffixes of the files a folder given to predict is searched for
 SPECTRUM_SUFFIXES = (".fits", ".fits.gz", ".fit")
@@ -134,7 +134,7 @@ def _rows(prep: dict, bundle: Bundle) -> np.ndarray:
         part[col] = out["prob"][:, k]
     part["Z"], part["Z_ERR"], part["Z_CHECK"] = out["z"], out["z_err"], out["z_check"]
     part["COVERAGE"] = prep["nvalid"] / bundle.grid.nbins
-    part["SN_MEDIAN"] = [np.median(f[i > 0] * np.sqrt(i[i > 0])) for f, i in zip(flux, ivar)]
+    part["SN_MEDIAN"] = median_sn(flux, ivar)
     part["ZWARNING"] = zwarning(part["COVERAGE"], part["SN_MEDIAN"], part["Z_CHECK"], out["prob"].max(axis=1))
     return part
 

@@ -104,8 +104,7 @@ def rebin_chunk(paths, grid: Grid) -> dict:
         except SpectrumReadError as err:
             errors.append((i, f"unreadable: {err.problem}"))
             continue
-        g = s.good()
-        sn.append(float(np.median(s.flux[g] * np.sqrt(s.ivar[g]))) if g.any() else 0.0)
+        sn.append(s.median_sn())
         spectra.append(s)
         ok_idx.append(i)
     flux, ivar = rebin(spectra, grid)

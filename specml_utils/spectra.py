@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,6 +76,26 @@ class Spectrum:
         16–31 (NEARBADPIXEL, LOWFLAT, FULLREJECT, BRIGHTSKY, NODATA, ...) mark a pixel as bad.
         """
         return (self.ivar > 0) & ((self.and_mask & PIXEL_MASK_BITS) == 0) & np.isfinite(self.flux)
+
+    def median_sn(self) -> float:
+        """Median S/N per pixel over the good pixels (the pipeline's SN_MEDIAN_ALL); 0 if none."""
+        return float(median_sn(self.flux, self.ivar, self.good()))
+
+
+def median_sn(flux, ivar, good=None) -> np.ndarray:
+    """Median S/N per pixel, flux·√ivar, over the ``good`` pixels (default: ivar > 0), along the
+    last axis: one spectrum or a batch on one grid at once. 0 where no pixel is good.
+
+    The one definition of a spectrum's S/N in the project (mock, preprocessing, ``specml predict``).
+    """
+    flux, ivar = np.asarray(flux), np.asarray(ivar)
+    good = ivar > 0 if good is None else np.asarray(good, bool)
+    with np.errstate(invalid="ignore"):
+        sn = np.where(good, flux * np.sqrt(np.where(good, ivar, 1)), np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # rows with no good pixel: 0 below
+        out = np.nanmedian(sn, axis=-1)
+    return np.where(good.any(axis=-1), out, 0).astype(sn.dtype)
 
 
 def _clean(flux, ivar) -> tuple[np.ndarray, np.ndarray, int]:

@@ -96,3 +96,26 @@ def test_fiber_level_mask_bits_keep_pixels_and_pixel_bits_drop_them(tmp_path):
     good = read_spec_lite(path).good()
     assert good.sum() == 100 - 10 - 1 - 1
     assert not good[10:20].any() and not good[30] and not good[40] and good[:10].all() and good[50:60].all()
+
+
+def test_median_sn_one_definition_for_one_spectrum_and_a_batch(real_files):
+    from specml_utils.spectra import median_sn
+
+    rng = np.random.default_rng(1)
+    flux = rng.normal(1, 2, (6, 443)).astype(np.float32)
+    ivar = rng.uniform(0.5, 4, (6, 443)).astype(np.float32)
+    ivar[rng.random((6, 443)) < 0.3] = 0
+    ivar[5] = 0
+    got = median_sn(flux, ivar)
+    for f, i, g in zip(flux[:5], ivar[:5], got[:5]):
+        assert g == np.median(f[i > 0] * np.sqrt(i[i > 0]))  # the same float32 value, bit for bit
+        assert median_sn(f, i) == g                          # one spectrum or a batch alike
+    assert got[5] == 0  # no good pixel: no S/N
+    # by hand: S/N 1, 2, 3 and 4 over the good pixels (one with ivar 0) → median 2.5
+    f = np.array([1.0, 2.0, 9.0, 3.0, 4.0], np.float32)
+    i = np.array([1.0, 1.0, 0.0, 1.0, 1.0], np.float32)
+    assert median_sn(f, i) == 2.5
+    # a real spectrum: the good-pixel mask (AND mask, finite flux) is the one the S/N is taken over
+    s = read_spec_lite(real_files[0])
+    g = s.good()
+    assert s.median_sn() == float(np.median(s.flux[g] * np.sqrt(s.ivar[g])))

@@ -16,9 +16,9 @@ from astropy.table import Table
 from .. import __version__, sas
 from ..atomic import atomic_path, atomic_write_bytes
 from ..classes import CLASS_NAMES, PERSON_CODE, THESIS_TABLE1
-from ..lines import C_KMS
 from ..execution import map_chunks, per_core
-from ..spectra import COADD_DTYPE, spec_lite_bytes
+from ..lines import C_KMS
+from ..spectra import COADD_DTYPE, median_sn, spec_lite_bytes
 from . import noise, physics, templates
 
 #: log10 λ of the mock's master pixel grid (BOSS: Δlog10 λ = 1e-4, about 3560–10400 Å)
@@ -364,7 +364,7 @@ def make_chunk(args) -> dict:
             ivar = np.zeros_like(ivar)
         flux = obs["flux"][i, start:stop]
         good = (ivar > 0) & (obs["and_mask"][i, start:stop] == 0)
-        sn[i] = np.median(flux[good] * np.sqrt(ivar[good])) if good.any() else 0.0
+        sn[i] = median_sn(flux, ivar, good)
         if rows["MISSING_FILE"][i]:
             continue
         coadd = np.zeros(stop - start, dtype=COADD_DTYPE)
