@@ -71,6 +71,7 @@ def _pdftotext(pdf):
     return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
 
 
+@pytest.mark.slow
 def test_the_appendix_of_an_executed_notebook_reads_as_a_document(tmp_path):
     import subprocess
 
@@ -102,6 +103,7 @@ def test_the_appendix_of_an_executed_notebook_reads_as_a_document(tmp_path):
     assert re.search(r"page 2 of (\d+)", text)                             # page numbers
 
 
+@pytest.mark.slow
 def test_committed_01_opens_with_the_viewer_widget(tmp_path, monkeypatch):
     """Notebook 01 as committed (only its survey made small) gives the widget in a live kernel, not a PNG:
     no injected parameters override its interactive default."""

@@ -141,6 +141,7 @@ def test_importing_the_networks_prints_nothing():
     assert res.stderr == "" and res.stdout == ""
 
 
+@pytest.mark.slow
 def test_sigterm_during_a_notebook_run_leaves_no_partial_notebook(tmp_path):
     # a batch scheduler's time limit during `specml notebooks` (or `specml sweep`, which runs the same code)
     import os

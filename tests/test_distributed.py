@@ -17,6 +17,8 @@ from specml_utils.execution import ONE_THREAD_ENV
 from specml_utils.mock import MockConfig, generate_survey
 from specml_utils.preprocess import PreprocessConfig, build_dataset, load_dataset
 
+pytestmark = pytest.mark.slow  # integration: runs notebooks or many spectra on workers
+
 # the plugins below are defined here; send them to the workers by value
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
 

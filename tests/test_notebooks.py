@@ -7,6 +7,8 @@ import pytest
 from specml_utils import notebooks
 from specml_utils.classes import CLASS_NAMES
 
+pytestmark = pytest.mark.slow  # integration: runs notebooks or many spectra on workers
+
 SMALL = {"n_spectra": 600, "seed": 11}
 
 
