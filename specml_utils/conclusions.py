@@ -7,7 +7,7 @@ intervals, so the text can never disagree with the tables above it.
 from __future__ import annotations
 
 from .classes import CLASS_NAMES
-from .metrics import share
+from .metrics import DV_CATASTROPHIC, share
 
 
 def _epochs(name: str, run: int, best: int, limit: int, patience: int | None) -> str:
@@ -122,7 +122,7 @@ def redshift(m: dict) -> str:
     nmad = f"σ_NMAD {q['sigma_nmad']:.5f}" + (f" [{ci[0]:.5f}, {ci[1]:.5f}] (95 % bootstrap)" if ci else "")
     text = [f"**Quasar redshifts on the mock test split** ({q['n']:,} confident quasars): {nmad}, "
             f"median |Δv| {q['median_abs_dv_kms']:.0f} km/s, σ(Δv) {q['sigma_dv_kms']:.0f} km/s without catastrophes, "
-            f"catastrophic (|Δv| > 6000 km/s) {_p(cat, 2)}. The per-spectrum σ_z puts {100 * q['within_1sigma']:.1f} % "
+            f"catastrophic (|Δv| > {DV_CATASTROPHIC:.0f} km/s) {_p(cat, 2)}. The per-spectrum σ_z puts {100 * q['within_1sigma']:.1f} % "
             f"of quasars within 1σ and {100 * q['within_2sigma']:.1f} % within 2σ (68.3 % and 95.4 % if calibrated "
             "and Gaussian): the tails are wider than a Gaussian's, as catastrophic line confusions make them."]
     pc = m.get("purity_completeness") or {}
@@ -134,7 +134,7 @@ def redshift(m: dict) -> str:
     if real and "completeness" in real:
         text.append(f"On the {real['n']} real, visually inspected spectra, `specml predict` finds quasars with "
                     f"purity {_p(real['purity'])} and completeness {_p(real['completeness'])} (a quasar counts when "
-                    "called QSO or BAL QSO with |Δv| < 6000 km/s).")
+                    f"called QSO or BAL QSO with |Δv| < {DV_CATASTROPHIC:.0f} km/s).")
     tr, limit = m.get("training") or {}, m.get("parameters", {}).get("epochs")
     if limit and "epochs_run" in tr:
         text.append(_epochs("The redshift CNN", int(tr["epochs_run"]), int(tr["best_epoch"]), int(limit),
