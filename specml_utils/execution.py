@@ -194,7 +194,7 @@ def _run_on_dask(func, args, run: _Run, client) -> None:
 def per_core(workers: int | None) -> int:
     """``workers``, or one per core of this machine when it is ``None`` (the default of ``mock`` and
     ``preprocess``; ``predict`` defaults to this process, whose network already uses every core)."""
-    return os.cpu_count() or 1 if workers is None else workers
+    return (os.cpu_count() or 1) if workers is None else workers
 
 
 def map_chunks(func: Callable, chunks: list, args: tuple = (), *, workers: int | None = None,
