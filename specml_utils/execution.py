@@ -6,14 +6,15 @@ order, in one of three places, chosen by one rule:
 * ``workers=None`` or ``0``: here, one chunk after another;
 * ``workers=N``: on N single-threaded worker processes of this machine (a spawned process pool);
 * ``scheduler`` or ``client``: on an existing Dask cluster (``dask_jobqueue.SLURMCluster`` or a
-  ``dask scheduler`` you started), one worker per core.
+  ``dask scheduler`` you started).
 
 At most two chunks per worker are in flight, so memory stays flat however many there are.
-With ``isolate`` (for chunks that are lists of files), a chunk whose task fails — an exception,
-or its worker process dying — is split into its files and each is retried once on its own, one at a
-time, so that a file that kills its worker cannot take an innocent neighbour down with it; a file
-that fails again is returned as a failure with the reason, and everything else still comes back.
-Without ``isolate`` the first failure is raised.
+With ``isolate`` (for chunks that are lists of files), a chunk whose worker process died under it
+is run again once as it is (a dying worker takes every chunk it holds with it, guilty or not); a
+chunk that raises, or dies twice, is split into its files and each is retried once on its own, one
+at a time, so that a file that kills its worker cannot take an innocent neighbour down with it; a
+file that fails again is returned as a failure with the reason, and everything else still comes
+back. Without ``isolate`` the first failure is raised.
 """
 from __future__ import annotations
 
@@ -60,15 +61,6 @@ def _one_thread_per_worker() -> None:
     global _limits
     os.environ.update(ONE_THREAD_ENV)
     _limits = threadpool_limits(1)  # kept referenced: the limit holds for the worker's life
-
-
-@contextlib.contextmanager
-def dask_client(scheduler: str):
-    """A ``dask.distributed.Client`` connected to the cluster at ``scheduler``."""
-    from dask.distributed import Client
-
-    with Client(scheduler) as client:
-        yield client
 
 
 def _failure(item, err: BaseException | str) -> tuple:
@@ -230,7 +222,9 @@ def map_chunks(func: Callable, chunks: list, args: tuple = (), *, workers: int |
     run = _Run(chunks, isolate, bar, weight)
     try:
         if client is not None or scheduler:
-            with (contextlib.nullcontext(client) if client is not None else dask_client(scheduler)) as c:
+            from dask.distributed import Client
+
+            with (contextlib.nullcontext(client) if client is not None else Client(scheduler)) as c:
                 _run_on_dask(func, args, run, c)
         elif workers:
             _run_on_pool(func, args, run, int(workers))
