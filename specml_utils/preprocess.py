@@ -214,9 +214,10 @@ def load_dataset(path, split: str | None = None) -> dict:
     if not path.exists():
         raise FileNotFoundError(f"{path}: dataset not found (run notebook 03 or `specml preprocess`)")
     with h5py.File(path, "r") as h:
-        sel = slice(None) if split is None else np.flatnonzero(h["split"][:] == SPLITS.index(split))
-        out = {k: h[k][sel] if h[k].shape and h[k].shape[0] == h["label"].shape[0] else h[k][()]
-               for k in h.keys()}
+        n = h["label"].shape[0]
+        sel = slice(None) if split is None else h["split"][()] == SPLITS.index(split)
+        # whole arrays, then the split's rows in memory: h5py reads an index list row by row (50× slower)
+        out = {k: h[k][()][sel] if h[k].shape and h[k].shape[0] == n else h[k][()] for k in h.keys()}
         out["class_names"] = [c.decode() for c in h["class_names"][()]]
         out["provenance"] = json.loads(h.attrs["provenance"])
         out["report"] = json.loads(h.attrs["report"])
