@@ -39,6 +39,7 @@ def main(argv=None) -> int:
     ap.add_argument("--augment", action="store_true")
     ap.add_argument("--arch", default="rnc2")
     ap.add_argument("--work", default="/tmp/sim_to_real")
+    ap.add_argument("--tag", default="", help="appended to the recorded key (what differs from an earlier run)")
     ap.add_argument("--record", type=Path, default=None,
                     help="add this run's rows to a JSON file (benchmarks/sim_to_real.json), keyed by its settings")
     ap.add_argument("--table", type=Path, default=None,
@@ -79,7 +80,7 @@ def main(argv=None) -> int:
             print(real.misses(df)[["FILE", "true_class", "z_true", "CLASS"]].to_string(), flush=True)
     print(pd.DataFrame(rows).to_string())
     if a.record:
-        key = f"{a.physics}{' +augment' if a.augment else ''} {a.arch} n{a.n} e{a.epochs}"
+        key = f"{a.physics}{' +augment' if a.augment else ''} {a.arch} n{a.n} e{a.epochs}{' ' + a.tag if a.tag else ''}"
         old = json.loads(a.record.read_text()) if a.record.exists() else {}
         old[key] = {"rows": rows, "machine": machine(), "date": time.strftime("%Y-%m-%d")}
         a.record.write_text(json.dumps(old, indent=1) + "\n")

@@ -108,7 +108,7 @@ def classify(m: dict) -> str:
                     "well the network learned the mock, not how it does on the sky.")
     s, limit = m["per_model"][best]["summary"], m.get("parameters", {}).get("epochs")
     if limit and "epochs run" in s:
-        text.append(_epochs(best, int(s["epochs run"]), int(s["best epoch"]), int(limit),
+        text.append(_epochs(f"The chosen network, {best},", int(s["epochs run"]), int(s["best epoch"]), int(limit),
                             m["parameters"].get("patience")))
     text.append(f"**Next:** notebook 05 takes {best}'s classes, which set each spectrum's redshift range and decide "
                 "which spectra count as quasars; notebook 06 sets it beside QuasarNET on the same test split.")

@@ -125,6 +125,7 @@ def table(df, decimals=3):
                       for v in numbers)
         whole = numeric and all(float(v).is_integer() for v in numbers)
         places = decimals.get(col, 3) if isinstance(decimals, dict) else decimals
-        out[col] = ["—" if missing(v) else f"{int(v):,}" if whole else f"{float(v):,.{places}f}" if numeric
-                    else str(v) for v in values]
+        # + 0.0 turns a −0 left by rounding into 0: "-0.000" would claim a sign the digits do not show
+        out[col] = ["—" if missing(v) else f"{int(v):,}" if whole else f"{round(float(v), places) + 0.0:,.{places}f}"
+                    if numeric else str(v) for v in values]
     return out

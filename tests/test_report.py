@@ -16,6 +16,9 @@ def test_display_tables_show_integers_fixed_decimals_and_a_dash_for_missing():
     assert got.loc["y"].tolist() == ["12", "—", "13,403", "—", "—"]
     assert got.loc["z"].tolist() == ["—", "0.500", "1", "c", "7"]
     assert table(df, 1).loc["x", "f1"] == "1.0" and table(df, 1).loc["x", "rate"] == "5,296.9"
+    # a small negative value that rounds to zero shows no sign; one that does not keeps it
+    tiny = table(pd.DataFrame({"dz": [-0.00002, -0.0003, -0.0006]}), 3)["dz"].tolist()
+    assert tiny == ["0.000", "0.000", "-0.001"]
 
 
 @pytest.mark.parametrize("name", ["01_explore", "02_crossmatch", "03_preprocess", "04_cnn_classify",

@@ -151,8 +151,8 @@ def plan_catalog(cfg: MockConfig) -> Table:
                 kinds[tpl] = templates.star_kinds(trng, int(tpl.sum()))
                 kind[sel] = kinds
             z[sel] = rng.normal(0, 80, m) / C_KMS   # radial velocities
-    # r-band magnitudes: BOSS quasars to r = 21.85 with most near the limit, CMASS-like galaxies,
-    # stars from bright standards to faint contaminants
+    # r-band magnitudes: BOSS quasars to r = 21.85 with most near the limit; analytic galaxies
+    # CMASS-like and stars from bright standards to faint contaminants
     rmag = np.empty(n_obj)
     for k, name in enumerate(CLASS_NAMES):
         sel = cls[:n_obj] == k
@@ -161,6 +161,12 @@ def plan_catalog(cfg: MockConfig) -> Table:
             rmag[sel] = np.clip(21.85 - rng.exponential(1.3, m), 17.5, 21.85)
         elif name == "GALAXY":
             rmag[sel] = np.clip(rng.normal(19.6, 0.6, m), 17.0, 21.0)
+            if cfg.physics != "analytic":
+                # galaxies that pass quasar target selection are as faint as the quasars and stars
+                # there (Ross et al. 2012), not CMASS-bright; a stream of their own keeps the rest
+                # of the plan as it was (a choice made after seeing the real VI galaxies' S/N)
+                grng = np.random.default_rng([cfg.seed, 4])
+                rmag[sel] = np.clip(21.9 + 1.2 * np.log1p(-grng.random(m)), 17.0, 21.9)
         elif cfg.physics == "analytic":
             rmag[sel] = rng.uniform(16.5, 21.5, m)
         else:
