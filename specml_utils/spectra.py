@@ -75,11 +75,16 @@ class Spectrum:
         ...); the pipeline still measures such fibers, and ivar carries their noise. Only bits
         16–31 (NEARBADPIXEL, LOWFLAT, FULLREJECT, BRIGHTSKY, NODATA, ...) mark a pixel as bad.
         """
-        return (self.ivar > 0) & ((self.and_mask & PIXEL_MASK_BITS) == 0) & np.isfinite(self.flux)
+        return good_pixels(self.flux, self.ivar, self.and_mask)
 
     def median_sn(self) -> float:
         """Median S/N per pixel over the good pixels (the pipeline's SN_MEDIAN_ALL); 0 if none."""
         return float(median_sn(self.flux, self.ivar, self.good()))
+
+
+def good_pixels(flux, ivar, and_mask) -> np.ndarray:
+    """:meth:`Spectrum.good` on arrays: ivar > 0, no pixel bit (16–31) of the AND mask, finite flux."""
+    return (ivar > 0) & ((and_mask & PIXEL_MASK_BITS) == 0) & np.isfinite(flux)
 
 
 def median_sn(flux, ivar, good=None) -> np.ndarray:

@@ -18,7 +18,7 @@ from ..atomic import atomic_path, atomic_write_bytes
 from ..classes import CLASS_NAMES, PERSON_CODE, THESIS_TABLE1
 from ..execution import map_chunks, per_core
 from ..lines import C_KMS
-from ..spectra import COADD_DTYPE, median_sn, spec_lite_bytes
+from ..spectra import COADD_DTYPE, good_pixels, median_sn, spec_lite_bytes
 from . import noise, physics, templates
 
 #: log10 λ of the mock's master pixel grid (BOSS: Δlog10 λ = 1e-4, about 3560–10400 Å)
@@ -375,8 +375,7 @@ def make_chunk(args) -> dict:
         if rows["DEAD_FIBER"][i]:
             ivar = np.zeros_like(ivar)
         flux = obs["flux"][i, start:stop]
-        good = (ivar > 0) & (obs["and_mask"][i, start:stop] == 0)
-        sn[i] = median_sn(flux, ivar, good)
+        sn[i] = median_sn(flux, ivar, good_pixels(flux, ivar, obs["and_mask"][i, start:stop]))
         if rows["MISSING_FILE"][i]:
             continue
         coadd = np.zeros(stop - start, dtype=COADD_DTYPE)
