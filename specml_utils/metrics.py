@@ -157,7 +157,8 @@ def wilson(k, n, z: float = 1.96) -> tuple[float, float]:
     den = 1 + z * z / n
     mid = (p + z * z / (2 * n)) / den
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return float(max(0.0, mid - half)), float(min(1.0, mid + half))
+    # the interval holds p exactly (at k = 0 or n rounding can leave it 1e-16 short, a negative error bar)
+    return float(min(p, max(0.0, mid - half))), float(max(p, min(1.0, mid + half)))
 
 
 def share(k, n) -> dict:

@@ -86,3 +86,27 @@ def test_sigma_nmad_interval_covers_the_true_sigma():
     assert np.isnan(sigma_nmad_interval([], [])[0])
 
 
+
+
+def test_wilson_interval_holds_the_share_exactly_at_zero_and_all():
+    """At k = 0 or k = n rounding once left the bound 1e-16 inside the share, so an error bar drawn
+    from it was negative and notebook 04's plot of accuracy against redshift failed."""
+    from specml_utils.metrics import wilson
+
+    for n in range(1, 400):
+        for k in (0, n // 3, n):
+            lo, hi = wilson(k, n)
+            assert 0.0 <= lo <= k / n <= hi <= 1.0, (k, n, lo, hi)
+    assert wilson(6, 6)[1] == 1.0 and wilson(0, 11)[0] == 0.0
+    lo, hi = wilson(5, 10)     # by hand: 0.5 ± 1.96·sqrt(0.025 + 0.00960) / 1.38416 around 0.5
+    assert (round(lo, 4), round(hi, 4)) == (0.2366, 0.7634)
+
+
+def test_scores_plot_when_a_bin_is_all_right():
+    import pandas as pd
+
+    from specml_utils.evalplots import scores_vs
+
+    df = pd.DataFrame({"lo": [0, 1], "hi": [1, 2], "centre": [0.5, 1.5], "count": [6, 11], "accuracy": [1.0, 0.0],
+                       **{f"recall_{c}": [1.0, 0.0] for c in ("STAR", "GALAXY", "QSO", "QSO_BAL")}})
+    scores_vs({"net": df}, "z")
