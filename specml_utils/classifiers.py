@@ -32,6 +32,7 @@ class Recipe:
     patience: int = 5
     augment: bool = True
     seed: int = 0
+    schedule: str = "cosine"
 
 
 def builders(nbins: int, zbins, filters: int = 64, depth: int = 4, kernel: int = 10, dropout: float = 0.2) -> dict:
@@ -84,7 +85,7 @@ def train_one(build, data: dict, zbins, recipe: Recipe, weights, seed: int):
                                     data["weighted"])
     fit = training.fit(model, x, y, val["X"], models.classifier_targets(model, val["label"], val["z"], zbins),
                        epochs=recipe.epochs, batch_size=recipe.batch_size, patience=recipe.patience,
-                       sample_weight=weights, seed=seed)
+                       sample_weight=weights, seed=seed, schedule=recipe.schedule)
     return model, fit
 
 

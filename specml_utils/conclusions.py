@@ -10,11 +10,20 @@ from .classes import CLASS_NAMES
 from .metrics import DV_CATASTROPHIC, share
 
 
-def _epochs(name: str, run: int, best: int, limit: int, patience: int | None) -> str:
-    """Whether a training ended at convergence (early stopping) or at the epoch limit."""
+def _epochs(name: str, run: int, best: int, limit: int, patience: int | None, schedule: str | None = None) -> str:
+    """Whether a training ended at convergence (early stopping), at the end of its annealed
+    learning-rate schedule (``"cosine"``) or at the epoch limit (a schedule that does not anneal)."""
     if run < limit:
         return (f"{name} stopped early after {run} of at most {limit} epochs (its best validation loss at epoch "
                 f"{best}, none better in the {patience} after): it converged.")
+    if schedule == "cosine":
+        from .training import cosine_rate
+
+        last = 100 * cosine_rate(limit - 1, limit, 1.0)
+        return (f"{name} ran its whole {limit}-epoch cosine schedule, the learning rate annealed to {last:.1f} % of "
+                f"its start, its best validation loss at epoch {best}. The steps had become small, so the weights kept "
+                "do not hang on one noisy step; a longer schedule may still improve the score — a change this "
+                "chapter does not measure.")
     return (f"{name} ran all {limit} epochs, its best validation loss at epoch {best}: it stopped at the epoch "
             "limit, not at convergence, so more epochs may still change its score — a change this chapter does "
             "not measure.")
@@ -109,7 +118,7 @@ def classify(m: dict) -> str:
     s, limit = m["per_model"][best]["summary"], m.get("parameters", {}).get("epochs")
     if limit and "epochs run" in s:
         text.append(_epochs(f"The chosen network, {best},", int(s["epochs run"]), int(s["best epoch"]), int(limit),
-                            m["parameters"].get("patience")))
+                            m["parameters"].get("patience"), m["parameters"].get("lr_schedule")))
     text.append(f"**Next:** notebook 05 takes {best}'s classes, which set each spectrum's redshift range and decide "
                 "which spectra count as quasars; notebook 06 sets it beside QuasarNET on the same test split.")
     return "\n\n".join(text)
@@ -138,7 +147,7 @@ def redshift(m: dict) -> str:
     tr, limit = m.get("training") or {}, m.get("parameters", {}).get("epochs")
     if limit and "epochs_run" in tr:
         text.append(_epochs("The redshift CNN", int(tr["epochs_run"]), int(tr["best_epoch"]), int(limit),
-                            m["parameters"].get("patience")))
+                            m["parameters"].get("patience"), m["parameters"].get("lr_schedule")))
     text.append("**Next:** notebook 06 sets these redshifts and notebook 04's classes beside QuasarNET, retrained "
                 "on the same spectra, and beside QuasarNET's published figures.")
     return "\n\n".join(text)

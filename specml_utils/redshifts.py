@@ -39,7 +39,8 @@ def train_cnn(sel: dict, zbins, nbins: int, recipe, weighted: bool, filters: int
                                     AugmentConfig(p_shift=0) if recipe.augment else None, recipe.batch_size,
                                     recipe.seed, weighted=weighted)
     fit = training.fit(cnn, x, y, val["X"], models.redshift_targets(cnn, val["z"], val["label"], zbins),
-                       epochs=recipe.epochs, batch_size=recipe.batch_size, patience=recipe.patience, seed=recipe.seed)
+                       epochs=recipe.epochs, batch_size=recipe.batch_size, patience=recipe.patience, seed=recipe.seed,
+                       schedule=recipe.schedule)
     return cnn, fit
 
 

@@ -4,11 +4,11 @@ from specml_utils import conclusions
 from specml_utils.metrics import share
 
 
-def _classify_metrics(epochs_run, limit=15):
+def _classify_metrics(epochs_run, limit=15, schedule=None):
     table = {"all (macro)": {"support": 100.0}}
     return {"chosen": "rnc2", "macro_f1": 0.98, "f1": {"STAR": 0.99, "GALAXY": 0.98, "QSO": 0.97, "QSO_BAL": 0.96},
             "per_model": {"rnc2": {"table": table, "summary": {"epochs run": float(epochs_run), "best epoch": 7.0}}},
-            "parameters": {"epochs": limit, "patience": 5}}
+            "parameters": {"epochs": limit, "patience": 5, "lr_schedule": schedule}}
 
 
 def test_classify_says_whether_training_converged_and_what_05_takes():
@@ -20,6 +20,11 @@ def test_classify_says_whether_training_converged_and_what_05_takes():
     assert "converged." not in limit
     assert "**Next:** notebook 05 takes rnc2's classes" in limit
     assert "macro F1 0.980" in limit and "(100 spectra)" in limit
+    annealed = conclusions.classify(_classify_metrics(15, schedule="cosine"))
+    # the last epoch's rate: (1 + cos(14π/15)) / 2 = 1.1 % of the first (by hand)
+    assert "ran its whole 15-epoch cosine schedule, the learning rate annealed to 1.1 % of its start" in annealed
+    assert "epoch 7" in annealed
+    assert "a longer schedule may still improve" in annealed and "converged." not in annealed
 
 
 def test_preprocess_hands_its_split_counts_to_the_next_chapters():
