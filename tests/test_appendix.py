@@ -118,9 +118,9 @@ def test_committed_01_opens_with_the_viewer_widget(tmp_path, monkeypatch):
     assert "interactive = None" in params.source
     params.source = params.source.replace("n_spectra = 20000", "n_spectra = 400")
     assert "n_spectra = 400" in params.source
-    # A widget cell sometimes leaves nbclient's wait for the kernel's reply running to its timeout before the
-    # reply is read (jupyter/nbclient issue 312); one such wait took a CI run's test past 10 minutes with a
-    # 600 s timeout. The slowest cell here takes a few seconds, so 120 s bounds that wait and still passes.
+    # Once in about 15 runs nbclient sat waiting while the kernel was idle, and the test passed only after more
+    # than 10 minutes with a 600 s cell timeout: it looks like jupyter/nbclient issue 312 (a widget cell whose reply
+    # is read only when the wait times out). The slowest cell here takes a few seconds; 120 s bounds such a wait.
     NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(paths.NOTEBOOKS)}}).execute()
     viewer = next(c for c in nb.cells if c.cell_type == "code" and "spectrum_viewer(" in c.source)
     kinds = {k for o in viewer.outputs for k in o.get("data", {})}
