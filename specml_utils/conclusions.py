@@ -20,10 +20,11 @@ def _epochs(name: str, run: int, best: int, limit: int, patience: int | None, sc
         from .training import cosine_rate
 
         last = 100 * cosine_rate(limit - 1, limit, 1.0)
+        kept = ("The steps had become small, so the weights kept do not hang on one noisy step"
+                if best == limit else f"The weights kept are epoch {best}'s, taken while the steps were still large")
         return (f"{name} ran its whole {limit}-epoch cosine schedule, the learning rate annealed to {last:.1f} % of "
-                f"its start, its best validation loss at epoch {best}. The steps had become small, so the weights kept "
-                "do not hang on one noisy step; a longer schedule may still improve the score — a change this "
-                "chapter does not measure.")
+                f"its start, its best validation loss at epoch {best}. {kept}; a longer schedule may still improve "
+                "the score — a change this chapter does not measure.")
     return (f"{name} ran all {limit} epochs, its best validation loss at epoch {best}: it stopped at the epoch "
             "limit, not at convergence, so more epochs may still change its score — a change this chapter does "
             "not measure.")

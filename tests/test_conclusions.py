@@ -25,6 +25,7 @@ def test_classify_says_whether_training_converged_and_what_05_takes():
     assert "ran its whole 15-epoch cosine schedule, the learning rate annealed to 1.1 % of its start" in annealed
     assert "epoch 7" in annealed
     assert "a longer schedule may still improve" in annealed and "converged." not in annealed
+    assert "The weights kept are epoch 7's" in annealed   # its best epoch (7) came before the small steps
 
 
 def test_preprocess_hands_its_split_counts_to_the_next_chapters():
