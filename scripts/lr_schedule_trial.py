@@ -20,7 +20,7 @@ from pathlib import Path
 from specml_utils import classifiers, evaluation, metrics, models, real, redshift_bins, training
 
 
-def run(schedule: str, seed: int, data: dict) -> dict:
+def run(schedule: str, seed: int, data: dict, truth) -> dict:
     zb = redshift_bins.ZBins()
     build = classifiers.builders(data["grid"].nbins, zb)["specnet"]
     recipe = classifiers.Recipe(seed=seed, schedule=schedule)
@@ -33,7 +33,6 @@ def run(schedule: str, seed: int, data: dict) -> dict:
     out = {"arm": schedule, "seed": seed, "best_epoch": fit.best_epoch,
            "val_f1": classifiers.macro_f1(va["label"], models.class_probabilities(model, va["X"])[0]),
            "test_f1": {k: round(float(v), 4) for k, v in table["f1"].items()}}
-    truth = real.truth_table()
     if len(truth):
         prior = classifiers.survey_prior(data["train"]["label"], "dr12")
         _, summ = real.score_sources(real.classify(model, data["grid"], data["weighted"], truth, prior), truth)
@@ -48,9 +47,10 @@ def main(argv=None) -> int:
     ap.add_argument("--record", type=Path, default=None, help="append each run as a JSON line to this file")
     a = ap.parse_args(argv)
     data = evaluation.load_splits()
+    truth = real.truth_table()  # the real spectra, read once for every run
     for seed in a.seeds:
         for schedule in a.schedules:
-            out = run(schedule, seed, data)
+            out = run(schedule, seed, data, truth)
             print(json.dumps(out), flush=True)
             if a.record:
                 with open(a.record, "a") as f:
