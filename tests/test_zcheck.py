@@ -92,3 +92,45 @@ def test_strongest_line_proposes_the_redshift_the_cnn_missed():
     z, _ = zcheck.check_quasar_redshifts(zb, sure[None, :], flux[None, :], ivar[None, :], LAM, [True],
                                          z_range=(0.3, 5.5))
     assert np.isnan(z[0]) or abs(velocity_offset(z[0], 0.55)) > 6000
+
+
+def _objective(a, b, c):
+    return float(((a @ c - b) ** 2).sum())
+
+
+def test_fit_recovers_known_coefficients_free_continuum_and_non_negative_lines():
+    a = zcheck.design(LAM, 2.2)
+    truth = np.zeros(a.shape[1])
+    truth[:zcheck.N_FREE] = [1.0, -0.3, 0.05, -0.01]    # free: a continuum term may be negative
+    truth[zcheck.N_FREE::2] = 2.0                        # each line's core
+    c = zcheck.fit(a, a @ truth)
+    assert np.allclose(c, truth, atol=1e-8)
+    # a line the data want negative is held at 0 while the continuum stays free
+    b = a @ truth - 3.0 * a[:, zcheck.N_FREE]
+    c = zcheck.fit(a, b)
+    assert c[zcheck.N_FREE] == 0 and (c[zcheck.N_FREE:] >= 0).all()
+
+
+def test_fit_agrees_with_nnls_over_every_column_and_survives_a_degenerate_design():
+    from scipy.optimize import nnls
+
+    rng = np.random.default_rng(3)
+    nf = zcheck.N_FREE
+    for z in (0.4, 1.3, 2.2, 3.6):
+        a = zcheck.design(LAM, z) * rng.uniform(0.5, 2.0, LAM.size)[:, None]
+        b = rng.standard_normal(LAM.size) + a[:, nf:].sum(axis=1)
+        # the plain way: the free columns with both signs, every pixel, one non-negative solve
+        both, _ = nnls(np.column_stack([a[:, :nf], -a[:, :nf], a[:, nf:]]), b, maxiter=2000)
+        plain = np.concatenate([both[:nf] - both[nf:2 * nf], both[2 * nf:]])
+        assert _objective(a, b, zcheck.fit(a, b)) == pytest.approx(_objective(a, b, plain), rel=1e-10)
+    # a line whose pixels are all masked (a zero column once weighted): the Gram matrix is singular and
+    # the fit falls back to the plain solve; and two identical columns, singular up to round-off
+    a = zcheck.design(LAM, 2.2)
+    a[:, nf + 2] = 0
+    b = a @ np.r_[1.0, 0, 0, 0, np.ones(a.shape[1] - nf)]
+    with pytest.raises(np.linalg.LinAlgError):
+        np.linalg.cholesky(np.column_stack([a, b]).T @ np.column_stack([a, b]))
+    c = zcheck.fit(a, b)
+    assert _objective(a, b, c) < 1e-16 * (b ** 2).sum() and (c[nf:] >= 0).all()
+    a = np.column_stack([a, a[:, -1]])
+    assert _objective(a, b, zcheck.fit(a, b)) < 1e-16 * (b ** 2).sum()
