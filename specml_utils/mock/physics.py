@@ -27,8 +27,10 @@ def planck_lambda(lam, temp):
 
 
 def gauss(lam, centre, sigma):
-    """Unit-area Gaussian."""
-    return np.exp(-0.5 * ((lam - centre) / sigma) ** 2) / (np.sqrt(2 * np.pi) * sigma)
+    """Unit-area Gaussian (0 beyond 10 σ)."""
+    u2 = ((lam - centre) / sigma) ** 2
+    # NumPy's exp of large negative numbers takes a path ~15x slower; beyond 10 σ it is < 2e-22
+    return np.where(u2 < 100.0, np.exp(-0.5 * np.minimum(u2, 100.0)), 0.0) / (np.sqrt(2 * np.pi) * sigma)
 
 
 def line(lam, centre, ew, sigma, cont=1.0):
