@@ -134,3 +134,11 @@ def test_fit_agrees_with_nnls_over_every_column_and_survives_a_degenerate_design
     assert _objective(a, b, c) < 1e-16 * (b ** 2).sum() and (c[nf:] >= 0).all()
     a = np.column_stack([a, a[:, -1]])
     assert _objective(a, b, zcheck.fit(a, b)) < 1e-16 * (b ** 2).sum()
+
+
+def test_line_profile_by_hand_and_zero_beyond_ten_sigma():
+    from specml_utils.lines import gaussian
+
+    u = np.array([0.0, 1.0, 3.0, 9.99, 10.0, 1e3])
+    assert np.allclose(gaussian(u ** 2)[:4], np.exp(-0.5 * u[:4] ** 2), rtol=1e-15, atol=0)
+    assert (gaussian(u ** 2)[4:] == 0).all()
