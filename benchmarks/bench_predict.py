@@ -97,9 +97,9 @@ def workers_run(files, models: Path, counts) -> dict:
 
 def workers_in_child(files, models: Path, counts) -> dict:
     """:func:`workers_run` in a fresh process that never loads the backend or the models. A worker's
-    peak resident memory, as the kernel reports it to its parent, includes its parent's at the moment
-    it was started (fork, then exec); measured from this process, which holds the models and the
-    networks' buffers, it read 1.4–2.1 GB."""
+    peak resident memory, as the kernel reports it to its parent, is at least what its parent held
+    when it started the worker (fork, then exec): started from this process, which holds the models
+    and the networks' buffers, the workers read 1.4–2.1 GB."""
     import subprocess
     import tempfile
 
