@@ -21,6 +21,7 @@ import numpy as np
 
 from specml_utils import classifiers, evaluation, metrics, models, paths, real, redshift_bins, training
 from specml_utils.backend import keras
+from trial_record import emit  # scripts/ is on the path when a script runs
 
 
 class Averaged:
@@ -77,10 +78,7 @@ def main(argv=None) -> int:
         chosen = sorted(members)[:k]
         results.append(scores(Averaged([members[s] for s in chosen]), f"average of seeds {chosen}", data, truth, prior))
     for out in results:
-        print(json.dumps(out), flush=True)
-        if a.record:
-            with open(a.record, "a") as f:
-                f.write(json.dumps(out) + "\n")
+        emit(out, a.record)
     return 0
 
 

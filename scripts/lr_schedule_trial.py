@@ -16,10 +16,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import json
 from pathlib import Path
 
 from specml_utils import classifiers, evaluation, metrics, models, real, redshift_bins, training
+from trial_record import emit  # scripts/ is on the path when a script runs
 
 
 def run(schedule: str, seed: int, data: dict, truth, epochs: int = 15) -> dict:
@@ -53,11 +53,7 @@ def main(argv=None) -> int:
     truth = real.truth_table()  # the real spectra, read once for every run
     for seed in a.seeds:
         for schedule in a.schedules:
-            out = run(schedule, seed, data, truth, a.epochs)
-            print(json.dumps(out), flush=True)
-            if a.record:
-                with open(a.record, "a") as f:
-                    f.write(json.dumps(out) + "\n")
+            emit(run(schedule, seed, data, truth, a.epochs), a.record)
     return 0
 
 

@@ -98,6 +98,20 @@ def test_qso_redshifts_like_dr12q():
     assert z.min() < 0.6 and z.max() > 4.8
 
 
+def test_galaxy_redshifts_cover_what_boss_sees_without_a_pile_up():
+    """Star-forming galaxies reach z = 1.6 ([OII] still inside the spectrograph), none sits on a cut
+    at z = 1, and the emission-line fraction is drawn uniformly over 0.5–1.6."""
+    rng = np.random.default_rng(5)
+    n = 200_000
+    passive = rng.random(n) < 0.25
+    z = physics.galaxy_redshifts(rng, n, passive, sf_median=0.15, sf_sigma=0.8, elg_frac=0.2)
+    sf = z[~passive]
+    assert z.min() >= 0.02 and z[passive].max() <= 1.0 and sf.max() == pytest.approx(physics.Z_SF_MAX)
+    assert np.sum(sf == 1.0) == 0
+    # above z = 1 (log-normal tail: P = 0.9 %) almost all are the uniform fifth: 0.2 × 0.6 / 1.1
+    assert np.mean(sf > 1.0) == pytest.approx(0.2 * 0.6 / 1.1 + 0.8 * 0.009, abs=0.004)
+
+
 def test_galaxy_emission_line_lands_in_the_right_pixel():
     """Hα of a star-forming galaxy at z = 0.3 peaks in the pixel of 6564.61 × 1.3 Å."""
     rng = np.random.default_rng(1)

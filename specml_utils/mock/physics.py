@@ -324,11 +324,28 @@ GAL_EMISSION = [  # rest λ, flux relative to Hα
 ]
 
 
-def galaxy_redshifts(rng, n, passive, sf_median: float = 0.3, sf_sigma: float = 0.6):
-    """Passive (LOWZ/CMASS-like, 0.15–0.75) and star-forming (0.02–1.0; log-normal with this
-    median and ln-scatter) redshifts."""
-    z = np.where(passive, rng.normal(0.48, 0.14, n), rng.lognormal(np.log(sf_median), sf_sigma, n))
-    return np.clip(z, 0.02, 1.0)
+#: star-forming galaxies are drawn to the redshift where BOSS still sees [OII] λ3727 (9,690 Å,
+#: inside the red camera's 10,400 Å) rather than cut at z = 1, which piled the log-normal's tail there
+Z_SF_MAX = 1.6
+
+
+def galaxy_redshifts(rng, n, passive, sf_median: float = 0.3, sf_sigma: float = 0.6, elg_frac: float = 0.0,
+                     elg_rng=None):
+    """Redshifts of passive (LOWZ/CMASS-like, 0.15–0.75) and star-forming galaxies.
+
+    Star-forming ones follow a log-normal with this median and ln-scatter, kept within 0.02–
+    :data:`Z_SF_MAX`; a fraction ``elg_frac`` of them is instead drawn uniformly over 0.5–
+    :data:`Z_SF_MAX`, emission-line galaxies whose [OII] is all that a quasar target's spectrum may show,
+    so that the training set covers every redshift at which a galaxy can be recognised. Those draws
+    come from ``elg_rng`` (default ``rng``), so a caller can keep ``rng``'s stream as it was.
+    """
+    z = np.where(passive, np.clip(rng.normal(0.48, 0.14, n), 0.02, 1.0),
+                 np.clip(rng.lognormal(np.log(sf_median), sf_sigma, n), 0.02, Z_SF_MAX))
+    if elg_frac > 0:
+        elg_rng = rng if elg_rng is None else elg_rng
+        elg = ~np.asarray(passive, bool) & (elg_rng.random(n) < elg_frac)
+        z = np.where(elg, elg_rng.uniform(0.5, Z_SF_MAX, n), z)
+    return z
 
 
 def galaxy_rest_flux(rng, lam_rest, passive):
