@@ -228,16 +228,26 @@ def check_quasar_redshifts(zbins, prob, flux, ivar, lam, is_quasar, is_bal=None,
     z = np.full(n, np.nan)
     checked = np.zeros(n, bool)
     for i in np.flatnonzero(is_quasar):
-        cands = candidates(zbins, prob[i])
-        if len(cands) < 2:
+        out = check_one(zbins, prob[i], flux[i], ivar[i], lam, bool(is_bal[i]), z_range, alias_below)
+        if out is None:
             continue
-        if cands[0][1] < alias_below:
-            cands += extra_candidates(zbins, prob[i], cands, flux[i], ivar[i], lam, z_range)
         checked[i] = True
-        k, z_best, gain = best_candidate(flux[i], ivar[i], lam, cands, bool(is_bal[i]))
+        k, z_best, gain = out
         if k != 0 and gain > min_gain:
             z[i] = z_best
     return z, checked
+
+
+def check_one(zbins, prob, flux, ivar, lam, bal: bool, z_range, alias_below: float = 0.5):
+    """One spectrum's check (:func:`check_quasar_redshifts`): None where the CNN saw a single peak,
+    else :func:`best_candidate`'s (index of the best candidate, its refined z, the score it gains
+    over the CNN's peak), line aliases included where the top peak holds under ``alias_below``."""
+    cands = candidates(zbins, prob)
+    if len(cands) < 2:
+        return None
+    if cands[0][1] < alias_below:
+        cands += extra_candidates(zbins, prob, cands, flux, ivar, lam, z_range)
+    return best_candidate(flux, ivar, lam, cands, bal)
 
 
 def class_redshifts(zbins, zprob, labels, class_names, z_range: dict, flux=None, ivar=None, lam=None,
