@@ -10,7 +10,12 @@ derived numbers to ``specml_utils/mock/noise_calibration.json``:
   median sky above its continuum) and the spread of sky levels between spectra;
 - ``mask``: how often each AND_MASK bit is set;
 - ``wdisp``: the median line-spread width in pixels;
-- ``sn_median_all``: quantiles of the pipeline's S/N per class, for comparisons.
+- ``sn_median_all``: quantiles of the pipeline's S/N per class, for comparisons;
+- ``spectrophotometry``: quantiles of r_spec − r_PSF, how much fainter a spectrum is than its
+  photometry (the mock draws each spectrum's from them).
+
+The visually inspected plate (the validation set) is left out: every number comes from the
+pipeline-labelled spectra of the other plates.
 
 Run: ``python scripts/calibrate_mock.py`` (seconds).
 """
@@ -26,15 +31,39 @@ from scipy.ndimage import median_filter
 from scipy.signal import find_peaks
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from specml_utils import paths  # noqa: E402
+from specml_utils import paths, real  # noqa: E402
 
 DL = 1e-4
 I0 = round(np.log10(3600) / DL)
 NPIX = 4600
 
 
+#: probabilities at which the spectrophotometric offsets' distribution is kept (the mock interpolates)
+OFFSET_PROBS = np.linspace(0.025, 0.975, 20)
+
+
+def spectrophotometry(files) -> dict:
+    """How much fainter each spectrum is than its PSF photometry in r (r_spec − r_PSF, mag): fiber
+    losses with the seeing, fiber placement, the quasar targets' focal offsets and variability
+    between the imaging and the spectroscopy. Quantiles at :data:`OFFSET_PROBS`."""
+    from specml_utils.explore import spectral_r_mag
+    from specml_utils.spectra import read_spec_lite
+
+    d = []
+    for f in files:
+        s = read_spec_lite(f, meta=True)
+        if "PSFMAG" in s.meta:
+            d.append(spectral_r_mag(s) - s.meta["PSFMAG"][2])
+    d = np.array(d)
+    d = d[np.isfinite(d)]
+    return {"n": int(d.size), "median": round(float(np.median(d)), 3),
+            "probs": np.round(OFFSET_PROBS, 4).tolist(),
+            "offset_quantiles": [round(float(q), 3) for q in np.quantile(d, OFFSET_PROBS)]}
+
+
 def main() -> None:
-    files = paths.real_spectra_files()
+    # the visually inspected plate is the validation set: nothing of the mock is measured on it
+    files = [f for f in paths.real_spectra_files() if f.parent.name != real.VI_SET]
     if not files:
         sys.exit("no real spectra found (looked in $SPECML_SHARED and ../shared)")
     edges = np.linspace(np.log10(3600), np.log10(10300), 25)
@@ -94,6 +123,7 @@ def main() -> None:
                               "q50": round(float(np.median(v)), 2), "q90": round(float(np.percentile(v, 90)), 2)}
                           for c, v in sn.items()},
     }
+    out["spectrophotometry"] = spectrophotometry(files)
     dest = paths.ROOT / "specml_utils" / "mock" / "noise_calibration.json"
     dest.write_text(json.dumps(out, indent=1) + "\n")
     print(f"wrote {dest}: {len(out['sky']['lines'])} sky lines, depth scatter {out['depth_scatter_dex']} dex")

@@ -26,6 +26,11 @@ FIGURES = {
         "Median S/N per pixel (left) and u−g against g−r PSF colours (right) per class: the mock (colour) and "
         "the real visually inspected spectra (black)."
     ),
+    "01_throughput_mock_vs_real": (
+        "Left: median S/N per pixel against the r magnitude measured on the spectrum itself, for the mock, the "
+        "visually inspected plate and the other real plates; at equal spectral flux the sources should overlap "
+        "if the noise model is right. Right: how much fainter each spectrum is than its PSF photometry."
+    ),
     "01_viewer_static": (
         "The viewer drawn as a static figure (a headless run): the first object of the default class; in "
         "JupyterLab a class menu and an object slider redraw it."

@@ -53,9 +53,33 @@ def explore(m: dict) -> str:
                     + ". The real spectra are fainter: a model trained here meets noisier spectra on the sky, which "
                     "is why notebook 04 re-observes its training spectra with extra noise and scores itself on the "
                     "real ones. With 4 real galaxies and 4 real BAL quasars, those two comparisons are indicative only.")
+    if m.get("throughput"):
+        text.append(_throughput(m["throughput"]))
     text.append("**Next:** notebook 02 takes this catalogue, keeps the rows an inspector labelled with confidence "
                 "and finds each one's spectrum file.")
     return "\n\n".join(text)
+
+
+def _throughput(t: dict) -> str:
+    """The S/N at equal spectral flux and the spectra's offsets from their photometry, per source."""
+    key, n_key = "S/N at r_spec 21–22", "n at r_spec 21–22"
+    text = ("Measured on the spectra themselves, at equal flux (r of the spectrum 21–22) the median S/N per pixel is "
+            + ", ".join(f"{src} {row[key]:.2f} ({row[n_key]}{' spectra' if k == 0 else ''})"
+                        for k, (src, row) in enumerate((s, r) for s, r in t.items() if r.get(key) is not None))
+            + "; the median offset of a spectrum from its PSF photometry (r_spec − r_PSF) is "
+            + ", ".join(f"{src} {row['r_spec − r_PSF (median)']:+.2f} mag" for src, row in t.items()) + ".")
+    mock, vi = t.get("mock"), t.get("VI plate 7102")
+    if mock and vi and mock.get(key) and vi.get(key):
+        same = abs(mock[key] / vi[key] - 1) < 0.2
+        fainter = vi["r_spec − r_PSF (median)"] - mock["r_spec − r_PSF (median)"]
+        if same and fainter > 0.2:
+            text += (" So the gap in S/N is not the noise model, which gives the inspected plate's S/N at its flux: "
+                     f"that plate's spectra caught {fainter:.2f} mag less of their objects' light than the mock's, "
+                     "so a model meets fainter spectra there than in the mock's test split at the same photometry.")
+        elif not same:
+            text += (f" At equal flux the mock's S/N is {mock[key] / vi[key]:.2f} times the inspected plate's: "
+                     "the noise model does not reproduce that plate.")
+    return text
 
 
 def crossmatch(m: dict) -> str:

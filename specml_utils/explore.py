@@ -188,3 +188,82 @@ def sn_colour_table(samples: dict) -> pd.DataFrame:
                          "S/N median": np.median(d["sn"]), "S/N < 2": np.mean(d["sn"] < 2),
                          "u−g median": np.median(m[:, 0] - m[:, 1]), "g−r median": np.median(m[:, 1] - m[:, 2])})
     return pd.DataFrame(rows).set_index(["class", "source"])
+
+
+#: spectral r-magnitude bins (AB) in which :func:`throughput_table` compares S/N at equal flux
+R_SPEC_BINS = ((20.0, 21.0), (21.0, 22.0))
+
+
+def spectral_r_mag(spec) -> float:
+    """AB magnitude of a spectrum in the r band, with the mock photometry's top-hat band
+    (:data:`specml_utils.mock.survey.BANDS`): the mean flux of its good pixels there. NaN when
+    fewer than half of the band's pixels are good or their mean flux is not positive."""
+    from .mock.survey import BANDS, psf_mags
+
+    wave, good = spec.wave, spec.good()
+    band = (wave >= BANDS["r"][0]) & (wave < BANDS["r"][1])
+    if good[band].sum() < 0.5 * band.sum() or not band.any():
+        return float("nan")
+    flux = np.where(good, spec.flux, np.interp(wave, wave[good], spec.flux[good]))
+    if flux[band].mean() <= 0:
+        return float("nan")
+    return float(psf_mags(flux[None, :], wave)[0, 2])
+
+
+def real_pipeline_photometry() -> dict:
+    """The pipeline-labelled real spectra (every shared set but the visually inspected plate),
+    with their PSF magnitudes from the spAll row: ``{"spectra": [...], "psfmag": (n, 5)}``;
+    files without PSFMAG are left out. Empty lists when the shared folder is absent."""
+    from . import paths, real
+
+    spectra, mags = [], []
+    for f in paths.real_spectra_files():
+        if f.parent.name == real.VI_SET:
+            continue
+        s = read_spec_lite(f, meta=True)
+        if "PSFMAG" in s.meta:
+            spectra.append(s)
+            mags.append(s.meta["PSFMAG"])
+    return {"spectra": spectra, "psfmag": np.array(mags, float).reshape(-1, 5)}
+
+
+def throughput_sets(samples: dict, pipeline: dict | None = None) -> dict:
+    """Spectral r magnitude, PSF r magnitude and median S/N of every spectrum, per source:
+    the mock and the visually inspected plate (all classes of ``samples``, from
+    :func:`mock_and_real_by_class`) and the other real plates (``pipeline``, from
+    :func:`real_pipeline_photometry`). Returns ``{source: {"r_spec", "r_psf", "sn"}}``."""
+    names = {"mock": "mock", "real": "VI plate 7102"}
+    pooled = {}
+    for entry in samples.values():
+        for src, d in entry.items():
+            out = pooled.setdefault(names[src], {"spectra": [], "psfmag": []})
+            out["spectra"] += list(d["spectra"])
+            out["psfmag"] += list(d["psfmag"])
+    if pipeline and len(pipeline["spectra"]):
+        pooled["other real plates"] = pipeline
+    out = {}
+    for src, d in pooled.items():
+        if not len(d["spectra"]):
+            continue
+        out[src] = {"r_spec": np.array([spectral_r_mag(s) for s in d["spectra"]]),
+                    "r_psf": np.array(d["psfmag"], float).reshape(-1, 5)[:, 2],
+                    "sn": np.array([s.median_sn() for s in d["spectra"]])}
+    return out
+
+
+def throughput_table(sets: dict) -> pd.DataFrame:
+    """Per source: how much fainter the spectra are than their photometry (median r_spec − r_PSF,
+    spectra with a finite r_spec), and the median S/N per pixel overall and at equal spectral flux
+    (:data:`R_SPEC_BINS`; the count in brackets in the column of that name)."""
+    rows = []
+    for src, d in sets.items():
+        ok = np.isfinite(d["r_spec"]) & np.isfinite(d["r_psf"])
+        row = {"source": src, "spectra": len(d["sn"]),
+               "r_spec − r_PSF (median)": float(np.median(d["r_spec"][ok] - d["r_psf"][ok])) if ok.any() else np.nan,
+               "S/N median": float(np.median(d["sn"]))}
+        for lo, hi in R_SPEC_BINS:
+            sel = ok & (d["r_spec"] >= lo) & (d["r_spec"] < hi)
+            row[f"S/N at r_spec {lo:g}–{hi:g}"] = float(np.median(d["sn"][sel])) if sel.any() else np.nan
+            row[f"n at r_spec {lo:g}–{hi:g}"] = int(sel.sum())
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("source")

@@ -224,3 +224,29 @@ def sn_and_colours(samples: dict):
     axes[1].legend(fontsize=7, ncol=2, markerscale=2)
     fig.tight_layout()
     return fig
+
+
+def throughput(sets: dict):
+    """Median S/N per pixel against the spectrum's own r magnitude (left) and how much fainter each
+    spectrum is than its PSF photometry (right), per source (:func:`specml_utils.explore.throughput_sets`)."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    style = {"mock": dict(color="tab:blue", marker=".", s=6, alpha=0.4),
+             "VI plate 7102": dict(color="k", marker="o", s=16),
+             "other real plates": dict(color="tab:orange", marker="s", s=14)}
+    bins = np.linspace(-1.0, 2.0, 31)
+    for src, d in sets.items():
+        st = style.get(src, dict(marker="x", s=12))
+        axes[0].scatter(d["r_spec"], np.clip(d["sn"], 0.1, None), label=f"{src} ({len(d['sn'])})", **st)
+        diff = d["r_spec"] - d["r_psf"]
+        diff = diff[np.isfinite(diff)]
+        axes[1].hist(np.clip(diff, bins[0], bins[-1]), bins=bins, density=True, histtype="step", lw=1.5,
+                     color=st.get("color"), label=f"{src} (median {np.median(diff):+.2f})")
+    axes[0].set_yscale("log")
+    axes[0].set_xlabel("r magnitude of the spectrum [AB]")
+    axes[0].set_ylabel("median S/N per pixel")
+    axes[0].legend(fontsize=7)
+    axes[1].set_xlabel("r of the spectrum − PSF r [mag]")
+    axes[1].set_ylabel("density")
+    axes[1].legend(fontsize=7)
+    fig.tight_layout()
+    return fig

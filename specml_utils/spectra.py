@@ -192,10 +192,13 @@ def _read_spec_lite_astropy(path: Path, meta: bool) -> Spectrum:
             if meta and len(hdul) > 2 and isinstance(hdul[2], fits.BinTableHDU):
                 row = hdul[2].data[0]
                 upper = {n.upper(): n for n in hdul[2].columns.names}
-                for key in ("CLASS", "SUBCLASS", "Z", "Z_ERR", "ZWARNING", "THING_ID", "SN_MEDIAN_ALL"):
+                for key in ("CLASS", "SUBCLASS", "Z", "Z_ERR", "ZWARNING", "THING_ID", "SN_MEDIAN_ALL", "PSFMAG"):
                     if key in upper:
                         value = row[upper[key]]
-                        info[key] = value.strip() if isinstance(value, str) else value.item()
+                        if isinstance(value, str):
+                            info[key] = value.strip()
+                        else:  # PSFMAG is ugriz, five values; the others one
+                            info[key] = np.array(value, np.float64) if np.ndim(value) else value.item()
     except SpectrumReadError:
         raise
     except (OSError, ValueError, TypeError, IndexError, KeyError) as err:

@@ -42,3 +42,24 @@ def test_proportions_carry_their_wilson_interval():
     # 65 of 69: Wilson 95 % interval [0.860, 0.977] (computed by hand from the Wilson formula)
     assert conclusions._p(share(65, 69)) == "94.2 % [86.0, 97.7] (65/69)"
     assert conclusions._p(share(0, 0)) == "— (none)"
+
+
+def _throughput(mock_sn, vi_sn, mock_off, vi_off):
+    row = lambda sn, off: {"spectra": 10, "r_spec − r_PSF (median)": off, "S/N median": 3.0,  # noqa: E731
+                           "S/N at r_spec 21–22": sn, "n at r_spec 21–22": 5}
+    return {"mock": row(mock_sn, mock_off), "VI plate 7102": row(vi_sn, vi_off)}
+
+
+def test_explore_reads_the_noise_model_from_s_n_at_equal_flux():
+    m = {"source": "mock", "n_rows": 1, "class_counts": {}, "redshift": {}, "sn_median": {}}
+    base = {**m, "class_counts": {c: 1 for c in ("STAR", "GALAXY", "QSO", "QSO_BAL")},
+            "redshift": {c: {"median": 0.0} for c in ("STAR", "GALAXY", "QSO", "QSO_BAL")},
+            "sn_median": {c: 1.0 for c in ("STAR", "GALAXY", "QSO", "QSO_BAL")},
+            "mock_vs_real": {"QSO mock": {"S/N median": 5.0}, "QSO real": {"S/N median": 3.0, "spectra": 4}}}
+    fainter = conclusions.explore({**base, "throughput": _throughput(2.6, 2.5, 0.04, 0.40)})
+    assert "mock 2.60 (5 spectra), VI plate 7102 2.50 (5)" in fainter
+    assert "mock +0.04 mag, VI plate 7102 +0.40 mag" in fainter
+    assert "not the noise model" in fainter and "caught 0.36 mag less" in fainter
+    noisy = conclusions.explore({**base, "throughput": _throughput(4.0, 2.5, 0.04, 0.40)})
+    assert "1.60 times the inspected plate's" in noisy and "not the noise model" not in noisy
+    assert "throughput" not in conclusions.explore(base) and "equal flux" not in conclusions.explore(base)

@@ -181,3 +181,38 @@ def test_written_files_read_back(small_mock):
     s = read_spec_lite(f, meta=True)
     assert s.meta["CLASS"] in ("STAR", "GALAXY", "QSO")
     assert np.allclose(np.diff(s.loglam), 1e-4, atol=2e-6)
+
+
+def test_spectrophotometric_offsets_follow_their_calibration():
+    cal = noise.calibration()["spectrophotometry"]
+    d = noise.spectrophotometric_offsets(np.random.default_rng(0), 40000)
+    assert np.quantile(d, cal["probs"][1:-1]) == pytest.approx(cal["offset_quantiles"][1:-1], abs=0.03)
+    assert d.min() >= cal["offset_quantiles"][0] and d.max() <= cal["offset_quantiles"][-1]
+    # measured on real spectra of other plates, not on the visually inspected one
+    assert cal["n"] > 50
+
+
+def test_spectra_fainter_than_their_photometry_as_real_ones(small_mock):
+    """Each spectrum lies r_spec − r_PSF from the object's photometry, drawn from the offsets measured
+    on real BOSS/eBOSS spectra; the analytic mock has none."""
+    from specml_utils.explore import spectral_r_mag
+
+    home, summary = small_mock
+    d = []
+    for f in sorted(home.rglob("spec-*.fits")):
+        s = read_spec_lite(f, meta=True)
+        d.append(spectral_r_mag(s) - s.meta["PSFMAG"][2])
+    d = np.array(d)
+    d = d[np.isfinite(d)]
+    assert len(d) > 350
+    if summary["config"]["physics"] == "analytic":
+        assert abs(np.median(d)) < 0.03 and np.percentile(d, 90) - np.percentile(d, 10) < 0.15
+    else:
+        cal = noise.calibration()["spectrophotometry"]
+        want = np.interp([0.25, 0.5, 0.75], cal["probs"], cal["offset_quantiles"])
+        assert np.percentile(d, [25, 50, 75]) == pytest.approx(want, abs=0.08)
+
+
+def test_analytic_plan_has_no_spectrophotometric_offsets():
+    plan = plan_catalog(MockConfig(n_spectra=500, physics="analytic"))
+    assert (plan["SPEC_OFFSET"] == 0).all()

@@ -27,6 +27,14 @@ def calibration() -> dict:
     return json.loads(CALIBRATION.read_text())
 
 
+def spectrophotometric_offsets(rng, n: int) -> np.ndarray:
+    """r_spec − r_PSF (mag) of ``n`` observations: how much fainter each spectrum is than the
+    object's photometry, drawn from the quantiles measured on real spectra (``spectrophotometry``
+    of the calibration; linear between them, held at the outermost)."""
+    cal = calibration()["spectrophotometry"]
+    return np.interp(rng.random(n), cal["probs"], cal["offset_quantiles"])
+
+
 @functools.lru_cache(maxsize=8)
 def sky_template(loglam0: float, npix: int, dloglam: float = 1e-4) -> np.ndarray:
     """Median-normalised sky spectrum (continuum plus emission lines) on a log-λ grid."""

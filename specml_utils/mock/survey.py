@@ -211,6 +211,12 @@ def plan_catalog(cfg: MockConfig) -> Table:
     t["MISSING_FILE"] = rng.random(n) < cfg.frac_missing_file
     t["DEAD_FIBER"] = rng.random(n) < cfg.frac_dead_fiber
     t["ROW_SEED"] = rng.integers(0, 2**31, n)
+    # how much fainter each observation's spectrum is than the object's photometry (fiber losses,
+    # seeing, variability between imaging and spectroscopy), drawn from what real BOSS/eBOSS spectra
+    # show; a stream of its own keeps the rest of the plan as it was (README "Spectra fainter than
+    # their photometry")
+    t["SPEC_OFFSET"] = (noise.spectrophotometric_offsets(np.random.default_rng([cfg.seed, 6]), n)
+                        if cfg.physics != "analytic" else np.zeros(n))
     return t
 
 
@@ -361,9 +367,10 @@ def make_chunk(args) -> dict:
     lam_obs = 10 ** (LOGLAM0 + DLOGLAM * np.arange(NPIX_MASTER))
     classes, z = rows["CLASS_TRUE"], rows["Z_TRUE"]
     model, bi = _model_spectra(rng, classes, rows["KIND"], z, rows["RMAG_TRUE"], lam_obs, cfg["physics"])
+    mags = psf_mags(model, lam_obs)  # the photometry sees the object itself
+    model = model * 10 ** (-0.4 * rows["SPEC_OFFSET"])[:, None]  # the fiber, what this observation caught
     obs = noise.observe(rng, model, LOGLAM0, DLOGLAM, cfg["exposure_depth"],
                         calibration_errors=cfg["physics"] != "analytic")
-    mags = psf_mags(model, lam_obs)
     pipe_class, z_pipe, z_err, zwarning = _pipeline(rng, classes, z)
     n = len(z)
     sn = np.zeros(n, dtype=np.float32)
@@ -445,8 +452,8 @@ def generate_survey(cfg: MockConfig, out, progress: bool = True, replace: bool =
     plan = plan_catalog(cfg)
     n = len(plan)
     plan["index"] = np.arange(n)
-    cols = ["index", "CLASS_TRUE", "KIND", "Z_TRUE", "RMAG_TRUE", "PLATE", "MJD", "FIBERID", "RA", "DEC",
-            "THING_ID", "MISSING_FILE", "DEAD_FIBER"]
+    cols = ["index", "CLASS_TRUE", "KIND", "Z_TRUE", "RMAG_TRUE", "SPEC_OFFSET", "PLATE", "MJD", "FIBERID", "RA",
+            "DEC", "THING_ID", "MISSING_FILE", "DEAD_FIBER"]
     arrays = {c: np.asarray(plan[c]) for c in cols}
     cdict = {"exposure_depth": cfg.exposure_depth, "run2d": cfg.run2d, "physics": cfg.physics}
     chunks = [(s, min(s + cfg.chunk_size, n)) for s in range(0, n, cfg.chunk_size)]
