@@ -52,6 +52,16 @@ class AugmentConfig:
     p_shift: float = 0.3
 
 
+def noisier(rng: np.random.Generator, flux: np.ndarray, ivar: np.ndarray, scale):
+    """The same spectra observed with their noise σ multiplied by ``scale`` (≥ 1; a number, or one
+    per spectrum as an (n, 1) column): extra Gaussian noise of σ·√(scale² − 1) and ivar / scale².
+    Where the sky dominates the noise, this is the spectrum observed 2.5 log10(scale) mag fainter
+    (or with that much less exposure). Masked bins (ivar 0) stay as they are."""
+    sig = np.where(ivar > 0, 1 / np.sqrt(np.where(ivar > 0, ivar, 1)), 0)
+    extra = (sig * np.sqrt(scale * scale - 1) * rng.standard_normal(ivar.shape)).astype(np.float32)
+    return flux + extra, (ivar / (scale * scale)).astype(np.float32)
+
+
 def augment(rng: np.random.Generator, flux: np.ndarray, ivar: np.ndarray, cfg: AugmentConfig = AugmentConfig()):
     """Re-observe a batch of rebinned spectra; returns new (flux, ivar) arrays."""
     n, nb = flux.shape
@@ -65,10 +75,7 @@ def augment(rng: np.random.Generator, flux: np.ndarray, ivar: np.ndarray, cfg: A
     noisy = rng.random(n) < cfg.p_noise
     if noisy.any():
         s = rng.uniform(1, cfg.max_noise_scale, noisy.sum())[:, None]
-        iv = ivar[noisy]
-        sig = np.where(iv > 0, 1 / np.sqrt(np.where(iv > 0, iv, 1)), 0)
-        flux[noisy] += (sig * np.sqrt(s * s - 1) * rng.standard_normal(iv.shape)).astype(np.float32)
-        ivar[noisy] = iv / (s * s)
+        flux[noisy], ivar[noisy] = noisier(rng, flux[noisy], ivar[noisy], s)
     for i in np.flatnonzero(rng.random(n) < cfg.p_mask):
         length = rng.integers(3, cfg.max_mask_bins + 1)
         start = rng.integers(0, nb - length)

@@ -1,5 +1,6 @@
 """Training-time augmentation: what it changes and what it keeps."""
 import numpy as np
+import pytest
 
 from specml_utils.augment import AugmentConfig, AugmentedBatches, augment
 from specml_utils.redshift_bins import ZBins
@@ -69,3 +70,15 @@ def test_fine_tuning_trains_further_and_scores_before_and_after(small_mock, tmp_
     assert set(out["before"]) == set(out["after"]) and 0 <= out["after"]["accuracy"] <= 1
     assert out["fit"].epochs_run == 1 and sum(out["n"].values()) > 300
     assert any(not np.array_equal(a, b) for a, b in zip(w0, model.get_weights()))
+
+
+def test_noisier_spectra_have_the_noise_they_claim_and_masks_stay():
+    from specml_utils.augment import noisier
+
+    flux, ivar = _batch(n=300)
+    ivar[:, :5] = 0
+    f, iv = noisier(np.random.default_rng(4), flux, ivar, 2.0)
+    assert np.allclose(iv[:, 5:], ivar[:, 5:] / 4) and (iv[:, :5] == 0).all()
+    assert np.array_equal(f[:, :5], flux[:, :5])              # nothing added where there is no ivar
+    added = ((f - flux) * np.sqrt(ivar))[:, 5:]               # in units of the original σ: variance 2² − 1
+    assert added.var() == pytest.approx(3.0, rel=0.03)
