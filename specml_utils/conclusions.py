@@ -38,6 +38,12 @@ def _p(s: dict, digits: int = 1) -> str:
             f"({s['k']:,}/{s['n']:,})")
 
 
+def _f(value, spec: str) -> str:
+    """``value`` formatted with ``spec``; "—" where the metric could not be measured (null in the JSON:
+    a sample with no spectrum left to measure it on)."""
+    return "—" if value is None else format(value, spec)
+
+
 def explore(m: dict) -> str:
     counts = m["class_counts"]
     mvr = m.get("mock_vs_real", {})
@@ -67,9 +73,10 @@ def _throughput(t: dict) -> str:
             + ", ".join(f"{src} {row[key]:.2f} ({row[n_key]}{' spectra' if k == 0 else ''})"
                         for k, (src, row) in enumerate((s, r) for s, r in t.items() if r.get(key) is not None))
             + "; the median offset of a spectrum from its PSF photometry (r_spec − r_PSF) is "
-            + ", ".join(f"{src} {row['r_spec − r_PSF (median)']:+.2f} mag" for src, row in t.items()) + ".")
+            + ", ".join(f"{src} {_f(row['r_spec − r_PSF (median)'], '+.2f')} mag" for src, row in t.items()) + ".")
     mock, vi = t.get("mock"), t.get("VI plate 7102")
-    if mock and vi and mock.get(key) and vi.get(key):
+    if mock and vi and mock.get(key) and vi.get(key) and None not in (mock["r_spec − r_PSF (median)"],
+                                                                      vi["r_spec − r_PSF (median)"]):
         same = abs(mock[key] / vi[key] - 1) < 0.2
         fainter = vi["r_spec − r_PSF (median)"] - mock["r_spec − r_PSF (median)"]
         if same and fainter > 0.2:
@@ -153,12 +160,14 @@ def redshift(m: dict) -> str:
     q = m["qso"]
     cat = share(q["n_catastrophic"], q["n"])
     ci = q.get("sigma_nmad_95")
-    nmad = f"σ_NMAD {q['sigma_nmad']:.5f}" + (f" [{ci[0]:.5f}, {ci[1]:.5f}] (95 % bootstrap)" if ci else "")
+    nmad = f"σ_NMAD {_f(q['sigma_nmad'], '.5f')}" + (f" [{ci[0]:.5f}, {ci[1]:.5f}] (95 % bootstrap)" if ci else "")
+    pct = {k: None if q.get(k) is None else 100 * q[k] for k in ("within_1sigma", "within_2sigma")}
     text = [f"**Quasar redshifts on the mock test split** ({q['n']:,} confident quasars): {nmad}, "
-            f"median |Δv| {q['median_abs_dv_kms']:.0f} km/s, σ(Δv) {q['sigma_dv_kms']:.0f} km/s without catastrophes, "
-            f"catastrophic (|Δv| > {DV_CATASTROPHIC:.0f} km/s) {_p(cat, 2)}. The per-spectrum σ_z puts {100 * q['within_1sigma']:.1f} % "
-            f"of quasars within 1σ and {100 * q['within_2sigma']:.1f} % within 2σ (68.3 % and 95.4 % if calibrated "
-            "and Gaussian): the tails are wider than a Gaussian's, as catastrophic line confusions make them."]
+            f"median |Δv| {_f(q['median_abs_dv_kms'], '.0f')} km/s, σ(Δv) {_f(q['sigma_dv_kms'], '.0f')} km/s without "
+            f"catastrophes, catastrophic (|Δv| > {DV_CATASTROPHIC:.0f} km/s) {_p(cat, 2)}. The per-spectrum σ_z puts "
+            f"{_f(pct['within_1sigma'], '.1f')} % of quasars within 1σ and {_f(pct['within_2sigma'], '.1f')} % within 2σ "
+            "(68.3 % and 95.4 % if calibrated and Gaussian): the tails are wider than a Gaussian's, as catastrophic "
+            "line confusions make them."]
     pc = m.get("purity_completeness") or {}
     if pc.get("purity_n"):
         text.append(f"With notebook 04's classifier, on the whole test split: QSO purity "

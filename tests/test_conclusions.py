@@ -63,3 +63,13 @@ def test_explore_reads_the_noise_model_from_s_n_at_equal_flux():
     noisy = conclusions.explore({**base, "throughput": _throughput(4.0, 2.5, 0.04, 0.40)})
     assert "1.60 times the inspected plate's" in noisy and "not the noise model" not in noisy
     assert "throughput" not in conclusions.explore(base) and "equal flux" not in conclusions.explore(base)
+
+
+def test_redshift_text_survives_metrics_that_could_not_be_measured():
+    # a one-epoch model on a small mock can leave no quasar within 6000 km/s: σ(Δv) without
+    # catastrophes is then null in the metrics JSON, and the text says so instead of failing
+    q = {"n": 3, "n_catastrophic": 3, "sigma_nmad": 0.2, "median_abs_dv_kms": 40000.0, "sigma_dv_kms": None,
+         "within_1sigma": None, "within_2sigma": 0.0}
+    text = conclusions.redshift({"qso": q})
+    assert "σ(Δv) — km/s without catastrophes" in text and "puts — % of quasars within 1σ and 0.0 %" in text
+    assert "catastrophic (|Δv| > 6000 km/s) 100.00 %" in text
