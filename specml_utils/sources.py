@@ -11,7 +11,7 @@ from astropy.table import Table
 
 from . import catalog, paths, sas
 from .mock import MockConfig, generate_survey
-from .mock.survey import resolve_physics
+from .mock.survey import code_fingerprint, resolve_physics
 
 
 def mock_tag(n_spectra: int, seed: int, class_mix: str = "balanced", physics: str = "auto") -> str:
@@ -26,14 +26,18 @@ def mock_home(n_spectra: int, seed: int, class_mix: str = "balanced", physics: s
 
 def ensure_mock(n_spectra: int = 20_000, seed: int = 12345, class_mix: str = "balanced",
                 home=None, workers: int | None = None, progress: bool = True, physics: str = "auto") -> Path:
-    """Generate the mock survey unless an identical one is already on disk; return its data home."""
+    """Generate the mock survey unless an identical one is already on disk; return its data home.
+
+    Identical means the same settings made by the same generator (:func:`code_fingerprint` in the
+    manifest): a survey left by an older version of the mock is made again, not reused."""
     home = Path(home) if home else mock_home(n_spectra, seed, class_mix, physics)
     cfg = MockConfig(n_spectra=n_spectra, seed=seed, class_mix=class_mix, workers=workers, physics=physics)
     manifest = home / "mock_manifest.json"
     if manifest.exists():
-        old = json.loads(manifest.read_text())["config"]
+        made = json.loads(manifest.read_text())
+        old = made["config"]
         same = all(old.get(k) == v for k, v in cfg.__dict__.items() if k != "workers")
-        if same:
+        if same and made.get("mock_code") == code_fingerprint():
             return home
     generate_survey(cfg, home, progress=progress, replace=True)  # this folder belongs to these settings
     return home

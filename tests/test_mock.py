@@ -216,3 +216,22 @@ def test_spectra_fainter_than_their_photometry_as_real_ones(small_mock):
 def test_analytic_plan_has_no_spectrophotometric_offsets():
     plan = plan_catalog(MockConfig(n_spectra=500, physics="analytic"))
     assert (plan["SPEC_OFFSET"] == 0).all()
+
+
+def test_a_survey_made_by_other_mock_code_is_made_again(tmp_path):
+    import json
+
+    from specml_utils.mock.survey import code_fingerprint
+    from specml_utils.sources import ensure_mock
+
+    home = ensure_mock(n_spectra=40, seed=5, home=tmp_path / "m", workers=1, progress=False)
+    manifest = home / "mock_manifest.json"
+    made = json.loads(manifest.read_text())
+    assert made["mock_code"] == code_fingerprint()
+    stamp = manifest.stat().st_mtime_ns
+    ensure_mock(n_spectra=40, seed=5, home=home, workers=1, progress=False)
+    assert manifest.stat().st_mtime_ns == stamp                  # same settings, same code: reused
+    made["mock_code"] = "an older mock"
+    manifest.write_text(json.dumps(made))
+    ensure_mock(n_spectra=40, seed=5, home=home, workers=1, progress=False)
+    assert json.loads(manifest.read_text())["mock_code"] == code_fingerprint()   # made again

@@ -5,6 +5,7 @@ the number of workers), in a bounded pool of processes; memory stays flat with s
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import asdict, dataclass
@@ -473,10 +474,20 @@ def generate_survey(cfg: MockConfig, out, progress: bool = True, replace: bool =
         "n_files": int(n - plan["MISSING_FILE"].sum()),
         "class_counts": {c: int((plan["CLASS_TRUE"] == c).sum()) for c in CLASS_NAMES},
         "seconds": round(elapsed, 2), "spectra_per_s": round(n / elapsed, 1),
-        "catalog": str(cat_path), "specml_version": __version__,
+        "catalog": str(cat_path), "specml_version": __version__, "mock_code": code_fingerprint(),
     }
     atomic_write_bytes(out / "mock_manifest.json", (json.dumps(summary, indent=1) + "\n").encode())
     return summary
+
+
+def code_fingerprint() -> str:
+    """A digest of the mock generator's code and calibration files (this package's ``*.py`` and
+    ``*.json``): a survey on disk that another version of them made is not the survey these make."""
+    here = Path(__file__).parent
+    h = hashlib.sha256()
+    for p in sorted(here.glob("*.py")) + sorted(here.glob("*.json")):
+        h.update(p.name.encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def _clear_other_survey(out: Path, cfg: MockConfig, replace: bool) -> None:
