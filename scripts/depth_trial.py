@@ -26,6 +26,7 @@ from specml_utils.bundle import Bundle
 from specml_utils.classes import CLASS_NAMES
 from specml_utils.grid import standardize
 from specml_utils.models import class_probabilities
+from specml_utils.spectra import median_sn
 from trial_record import emit  # scripts/ is on the path when a script runs
 
 
@@ -37,9 +38,8 @@ def scores(bundle: Bundle, split: dict, scale: float, seed: int) -> dict:
     x = standardize(flux, ivar, bundle.weighted)
     pred = class_probabilities(bundle.classifier, x)[0].argmax(axis=1)
     t = metrics.classification_table(split["label"], pred)
-    good = ivar > 0
-    sn = np.nanmedian(np.where(good, flux * np.sqrt(np.where(good, ivar, 0)), np.nan), axis=1)
-    return {"scale": scale, "delta_mag": round(2.5 * np.log10(scale), 3), "median_sn_per_bin": round(float(np.nanmedian(sn)), 3),
+    return {"scale": scale, "delta_mag": round(2.5 * np.log10(scale), 3),
+            "median_sn_per_bin": round(float(np.median(median_sn(flux, ivar))), 3),
             "accuracy": round(float(t.loc["all (macro)", "accuracy"]), 4),
             "recall": {c: round(float(t.loc[c, "recall"]), 4) for c in CLASS_NAMES},
             "f1": {c: round(float(t.loc[c, "f1"]), 4) for c in CLASS_NAMES}}
