@@ -42,19 +42,15 @@ NPIX = 4600
 OFFSET_PROBS = np.linspace(0.025, 0.975, 20)
 
 
-def spectrophotometry(files) -> dict:
-    """How much fainter each spectrum is than its PSF photometry in r (r_spec − r_PSF, mag): fiber
-    losses with the seeing, fiber placement, the quasar targets' focal offsets and variability
-    between the imaging and the spectroscopy. Quantiles at :data:`OFFSET_PROBS`."""
-    from specml_utils.explore import spectral_r_mag
-    from specml_utils.spectra import read_spec_lite
+def spectrophotometry() -> dict:
+    """How much fainter each spectrum of the other plates is than its PSF photometry in r (r_spec −
+    r_PSF, mag): fiber losses with the seeing, fiber placement, the quasar targets' focal offsets and
+    variability between the imaging and the spectroscopy — measured as notebook 01 measures it
+    (:func:`specml_utils.explore.throughput_sets`). Quantiles at :data:`OFFSET_PROBS`."""
+    from specml_utils.explore import real_pipeline_photometry, throughput_sets
 
-    d = []
-    for f in files:
-        s = read_spec_lite(f, meta=True)
-        if "PSFMAG" in s.meta:
-            d.append(spectral_r_mag(s) - s.meta["PSFMAG"][2])
-    d = np.array(d)
+    phot = throughput_sets({}, real_pipeline_photometry())["other real plates"]
+    d = phot["r_spec"] - phot["r_psf"]
     d = d[np.isfinite(d)]
     return {"n": int(d.size), "median": round(float(np.median(d)), 3),
             "probs": np.round(OFFSET_PROBS, 4).tolist(),
@@ -123,7 +119,7 @@ def main() -> None:
                               "q50": round(float(np.median(v)), 2), "q90": round(float(np.percentile(v, 90)), 2)}
                           for c, v in sn.items()},
     }
-    out["spectrophotometry"] = spectrophotometry(files)
+    out["spectrophotometry"] = spectrophotometry()
     dest = paths.ROOT / "specml_utils" / "mock" / "noise_calibration.json"
     dest.write_text(json.dumps(out, indent=1) + "\n")
     print(f"wrote {dest}: {len(out['sky']['lines'])} sky lines, depth scatter {out['depth_scatter_dex']} dex")
