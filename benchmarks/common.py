@@ -1,7 +1,7 @@
 """What every benchmark script shares: the machine description and merging into results.json.
 
-``results.json`` holds one section per machine (``machines[KEY]``, KEY naming the cores, the GPU
-and the Keras backend), so numbers from a laptop, the 2-core CI machine and a GPU node sit side
+``results.json`` holds one section per machine (``machines[KEY]``, KEY naming the cores, the CPU
+model, the GPU and the Keras backend), so numbers from a laptop, the 2-core CI machine and a GPU node sit side
 by side and are never mixed. Each section keeps the detailed entries of every benchmark and the
 summary keys, in spectra/s: ``predict_end_to_end``, ``predict_workers`` (workers → spectra/s),
 ``preprocess_workers``, ``mock_workers``, ``train`` and ``inference`` per network, ``main_job_s``.
@@ -34,15 +34,18 @@ def gpu_name() -> str | None:
 
 
 def machine() -> dict:
-    """Cores, GPU, Keras backend and Python of the machine the benchmark runs on."""
+    """Cores, CPU model, GPU, Keras backend and Python of the machine the benchmark runs on."""
     import specml_utils  # noqa: F401  (sets KERAS_BACKEND when the user has not)
+    from specml_utils.report import cpu_model
 
     return {"cores": os.cpu_count(), "gpu": gpu_name(), "backend": os.environ.get("KERAS_BACKEND", "tensorflow"),
-            "python": platform.python_version(), "processor": platform.processor() or platform.machine()}
+            "python": platform.python_version(), "processor": cpu_model()}
 
 
 def machine_key(m: dict) -> str:
-    return f"{m['cores']} cores, {m['gpu'] or 'no GPU'}, {m['backend']}"
+    """Sections made before the CPU model was recorded ("x86_64") keep their old key."""
+    cpu = "" if m["processor"] in ("", "x86_64", "aarch64") else f"{m['processor']}, "
+    return f"{m['cores']} cores, {cpu}{m['gpu'] or 'no GPU'}, {m['backend']}"
 
 
 def summary(section: dict) -> dict:

@@ -21,6 +21,8 @@ ARCHITECTURES = ("rnc1", "rnc2", "specnet")
 #: bins of median S/N per pixel and of redshift for the scores of 04's figures
 SN_EDGES = np.array([0, 1, 2, 3, 5, 8, 13, 20, 50, 1e4])
 Z_EDGES = np.array([-0.01, 0.01, 0.3, 0.6, 1.0, 1.6, 2.2, 2.8, 3.5, 6.0])
+#: bins of CIV balnicity index (km/s) for the BAL quasars' recall
+BI_EDGES = (0.0, 500.0, 1000.0, 2000.0, 4000.0, np.inf)
 
 
 @dataclass
@@ -195,6 +197,26 @@ def scores_by(runs: dict, test: dict, names) -> tuple[dict, dict]:
             {n: metrics.binned_scores(test["label"], pred[n], test["z"], Z_EDGES) for n in names})
 
 
+def bal_recall_by_bi(run: dict, test: dict) -> pd.DataFrame:
+    """Recall of the BAL quasars in bins of their CIV balnicity index (``bi_civ``, km/s, Weymann et
+    al. 1991), with 95 % Wilson intervals and the share the network calls plain quasars: where its
+    BAL misses lie. Empty where the split has no BI (a catalog without ``BI_CIV``).
+    """
+    if "bi_civ" not in test:
+        return pd.DataFrame()
+    bal = CLASS_NAMES.index("QSO_BAL")
+    pred = run["prob"].argmax(axis=1)
+    is_bal = test["label"] == bal
+    rows = []
+    for lo, hi in zip(BI_EDGES[:-1], BI_EDGES[1:]):
+        s = is_bal & (test["bi_civ"] >= lo) & (test["bi_civ"] < hi)
+        rec = metrics.share((pred[s] == bal).sum(), s.sum())
+        rows.append({"BI_CIV (km/s)": f"{lo:,.0f}–{hi:,.0f}" if np.isfinite(hi) else f"≥ {lo:,.0f}",
+                     "BAL quasars": int(s.sum()), "found": rec["k"], "recall": rec["value"], "lo95": rec["lo95"], "hi95": rec["hi95"],
+                     "called QSO": float((pred[s] == CLASS_NAMES.index("QSO")).mean()) if s.any() else np.nan})
+    return pd.DataFrame(rows).set_index("BI_CIV (km/s)")
+
+
 def save_chosen(folder, name: str, run: dict, data: dict, test_macro_f1: float, prior, class_prior: str,
                 fine_tune_on: str = ""):
     """Save the chosen network as the bundle's classifier, with what ``specml predict`` needs
@@ -207,7 +229,7 @@ def save_chosen(folder, name: str, run: dict, data: dict, test_macro_f1: float, 
 
 
 def record(data: dict, best: str, tables: dict, summary: pd.DataFrame, rel: dict, real_summary: dict,
-           fine_tuned: dict, scores: dict) -> dict:
+           fine_tuned: dict, scores: dict, bal_by_bi: pd.DataFrame | None = None) -> dict:
     """What notebook 04 writes to its metrics JSON (with its parameters and versions added there)."""
     return {"dataset": data["path"].name, "test_spectra": int(len(data["test"]["label"])), "chosen": best,
             "per_model": {n: {"table": t.to_dict(orient="index"), "summary": summary.loc[n].to_dict(), "ece": rel[n][1]}
@@ -215,4 +237,5 @@ def record(data: dict, best: str, tables: dict, summary: pd.DataFrame, rel: dict
             "f1": {c: float(tables[best].loc[c, "f1"]) for c in CLASS_NAMES},
             "macro_f1": float(tables[best].loc["all (macro)", "f1"]), "real": real_summary,
             "fine_tuned": {k: v for k, v in fine_tuned.items() if k != "fit"},
-            "real_seed_accuracy": {str(s): v["accuracy"] for s, v in scores.items()}}
+            "real_seed_accuracy": {str(s): v["accuracy"] for s, v in scores.items()},
+            "bal_recall_by_bi": {} if bal_by_bi is None else bal_by_bi.to_dict(orient="index")}

@@ -125,6 +125,18 @@ def classify(m: dict) -> str:
             f"{m['macro_f1']:.3f}; per class " + ", ".join(f"{c} {m['f1'][c]:.3f}" for c in CLASS_NAMES)
             + ". Quasars and BAL quasars are the classes it confuses most: a shallow trough is hard to tell from "
             "absorption in the forest, and the mock draws both classes from the same quasar model."]
+    by_bi = list(m.get("bal_recall_by_bi", {}).items())
+    if len(by_bi) > 1 and by_bi[0][1]["BAL quasars"]:
+        (weak_bin, weak), rest = by_bi[0], [r for _, r in by_bi[1:]]
+        strong = share(sum(r["found"] for r in rest), sum(r["BAL quasars"] for r in rest))
+        weak = share(weak["found"], weak["BAL quasars"])
+        if weak["hi95"] < strong["lo95"]:
+            text.append(f"Its BAL misses lean to weak troughs: it finds {_p(weak)} of the BAL quasars with BI_CIV "
+                        f"{weak_bin} km/s and {_p(strong)} of the rest — a shallow trough a few hundred km/s wide is "
+                        "lost in the noise at the S/N of most quasar targets.")
+        else:
+            text.append(f"Its BAL recall does not clearly depend on the troughs' strength: {_p(weak)} with BI_CIV "
+                        f"{weak_bin} km/s, {_p(strong)} above.")
     real = m.get("real", {}).get("VI")
     if real:
         rec = real["recall"]

@@ -81,6 +81,19 @@ def save_figure(fig, name: str, folder=None, **fields) -> None:
     display({"text/markdown": f"*{caption}*", "text/plain": caption}, raw=True, metadata={CAPTION_KEY: True})
 
 
+def cpu_model() -> str:
+    """The processor's model name as the kernel reports it (``/proc/cpuinfo``), else what Python's
+    :mod:`platform` knows ("x86_64" at least): machines of one kind differ by CPU model in speed,
+    and in the last digits of a trained network's weights."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name") and ":" in line:
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def machine_label() -> str:
     """Where timings were measured: cores, processor, GPU or none, Keras backend, date."""
     import os
@@ -90,7 +103,7 @@ def machine_label() -> str:
     gpu = "no GPU"
     if os.environ.get("CUDA_VISIBLE_DEVICES", "") not in ("", "-1") or Path("/dev/nvidia0").exists():
         gpu = "a GPU present"
-    return (f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}), {gpu}, Keras backend {backend}, "
+    return (f"{os.cpu_count()} cores ({cpu_model()}), {gpu}, Keras backend {backend}, "
             f"{time.strftime('%Y-%m-%d')}")
 
 
