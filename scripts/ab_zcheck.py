@@ -66,7 +66,7 @@ def main() -> None:
             print(f"round {r}: {name} {(time.perf_counter() - t) / len(x) * 1e3:.3f} ms per spectrum", flush=True)
     old, new = out.values()
     same = all(np.array_equal(old[k], new[k], equal_nan=True) for k in old)
-    print(f"{int((new['z_check'] > 0).sum())} of {len(x)} spectra checked; every output column identical: {same}")
+    print(f"{int(np.isin(new['z_check'], (1, 2)).sum())} of {len(x)} spectra checked; every output column identical: {same}")
 
 
 if __name__ == "__main__":

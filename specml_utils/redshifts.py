@@ -84,7 +84,8 @@ SHOWN = ["n", "sigma_nmad", "bias", "median_abs_dv_kms", "sigma_dv_kms", "catast
 
 def check_table(out: dict, full: dict) -> pd.DataFrame:
     """What the line-fit check did to the confident true quasars of the whole test split: spectra
-    checked, redshifts replaced, catastrophes fixed and made, before (``z_cnn``) and after (``z``)."""
+    checked, redshifts replaced, catastrophes fixed and made, before (``z_cnn``) and after (``z``), and
+    the unsure redshifts of spectra called BAL quasars, which are not fitted (``z_check`` 3)."""
     sure = full["z_conf"] == 3
     dv_before = np.abs(metrics.velocity_offset(out["z_cnn"], full["z"]))
     dv_after = np.abs(metrics.velocity_offset(out["z"], full["z"]))
@@ -93,7 +94,8 @@ def check_table(out: dict, full: dict) -> pd.DataFrame:
         m = sure & (full["label"] == k)
         swapped = m & (out["z_check"] == 2)
         rows[CLASS_NAMES[k]] = {
-            "spectra": int(m.sum()), "checked": int((m & (out["z_check"] > 0)).sum()), "replaced": int(swapped.sum()),
+            "spectra": int(m.sum()), "checked": int((m & np.isin(out["z_check"], (1, 2))).sum()),
+            "replaced": int(swapped.sum()), "unsure, not fitted (BAL)": int((m & (out["z_check"] == 3)).sum()),
             "fixed": int((swapped & (dv_before > DV_CATASTROPHIC) & (dv_after < DV_CATASTROPHIC)).sum()),
             "broken": int((swapped & (dv_before < DV_CATASTROPHIC) & (dv_after > DV_CATASTROPHIC)).sum()),
             "catastrophic, CNN": int((m & (dv_before > DV_CATASTROPHIC)).sum()),

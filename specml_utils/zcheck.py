@@ -251,18 +251,22 @@ def check_one(zbins, prob, flux, ivar, lam, bal: bool, z_range, alias_below: flo
 
 
 def class_redshifts(zbins, zprob, labels, class_names, z_range: dict, flux=None, ivar=None, lam=None,
-                    quasars=("QSO", "QSO_BAL"), bal="QSO_BAL", window: int = 6) -> dict:
+                    quasars=("QSO", "QSO_BAL"), bal="QSO_BAL", window: int = 6, check_bal: bool = False) -> dict:
     """Each spectrum's redshift given the class the classifier names: what ``specml predict`` does.
 
     The CNN's probability is limited to the class' range (:meth:`ZBins.restrict`), its peak read
     (:meth:`ZBins.estimate`), and, where ``flux``, ``ivar`` and ``lam`` are given, quasars with
-    several candidate peaks are checked with :func:`check_quasar_redshifts`.
+    several candidate peaks are checked with :func:`check_quasar_redshifts` — except those called
+    BAL quasars, unless ``check_bal``: their troughs take flux from the very lines the check fits,
+    and on three mock samples the check made more catastrophic redshifts of them than it mended
+    (`scripts/zcheck_bal_trial.py`, `benchmarks/zcheck_bal.jsonl`).
 
     Returns
     -------
     dict with ``z``, ``z_err`` (unscaled σ of the chosen peak), ``peak_mass``, ``z_check``
-    (0: not checked, 1: checked, the CNN's peak kept, 2: checked, replaced by another candidate)
-    and ``z_cnn`` (the CNN's own peak, before any check)
+    (0: not checked, 1: checked, the CNN's peak kept, 2: checked, replaced by another candidate,
+    3: a BAL quasar whose CNN saw several peaks, not fitted, the CNN's peak kept) and ``z_cnn``
+    (the CNN's own peak, before any check)
     """
     labels = np.asarray(labels)
     names = list(class_names)
@@ -274,10 +278,13 @@ def class_redshifts(zbins, zprob, labels, class_names, z_range: dict, flux=None,
         is_q = np.isin(labels, [names.index(q) for q in quasars if q in names])
         is_bal = labels == names.index(bal) if bal in names else np.zeros(len(z), bool)
         qrange = z_range.get(quasars[0], (0.0, 7.0)) if z_range else (0.0, 7.0)
-        z_new, checked = check_quasar_redshifts(zbins, prob, flux, ivar, lam, is_q, is_bal, qrange)
+        z_new, checked = check_quasar_redshifts(zbins, prob, flux, ivar, lam, is_q if check_bal else is_q & ~is_bal,
+                                                is_bal, qrange)
         swap = ~np.isnan(z_new)
         z_check[checked] = 1
         z_check[swap] = 2
+        if not check_bal:  # unsure BAL redshifts are still flagged as unsure
+            z_check[[i for i in np.flatnonzero(is_q & is_bal) if len(candidates(zbins, prob[i])) >= 2]] = 3
         for i in np.flatnonzero(swap):  # σ and mass of the peak that was chosen
             j = int(zbins.index(z_new[i]))
             near = np.zeros_like(prob[i])

@@ -84,7 +84,7 @@ def test_strongest_line_proposes_the_redshift_the_cnn_missed():
     flux, ivar = quasar(0.55, rng, lines=((2799.12, 6.0), (4862.68, 3.0), (5008.24, 2.0)))
     assert abs(zcheck.strongest_line(flux, ivar, LAM) - 2799.12 * 1.55) < 30
     prob = 0.4 * zb.soft_targets([1.7])[0] + 0.35 * zb.soft_targets([2.6])[0] + 0.25 / zb.n
-    out = zcheck.class_redshifts(zb, prob[None, :], [3], NAMES, {"QSO": (0.3, 5.5), "QSO_BAL": (0.3, 5.5)},
+    out = zcheck.class_redshifts(zb, prob[None, :], [2], NAMES, {"QSO": (0.3, 5.5), "QSO_BAL": (0.3, 5.5)},
                                  flux[None, :], ivar[None, :], LAM)
     assert out["z_check"][0] == 2 and abs(velocity_offset(out["z"][0], 0.55)) < 1500
     # with a confident CNN (top peak above alias_below) no such candidate is tried
@@ -142,3 +142,25 @@ def test_line_profile_by_hand_and_zero_beyond_ten_sigma():
     u = np.array([0.0, 1.0, 3.0, 9.99, 10.0, 1e3])
     assert np.allclose(gaussian(u ** 2)[:4], np.exp(-0.5 * u[:4] ** 2), rtol=1e-15, atol=0)
     assert (gaussian(u ** 2)[4:] == 0).all()
+
+
+def test_bal_quasars_are_flagged_not_fitted_unless_asked():
+    zb = ZBins()
+    rng = np.random.default_rng(2)
+    alias = 3.2 * 1549.06 / 1215.67 - 1
+    flux, ivar = quasar(2.2, rng)[0], np.full(LAM.size, 100.0)
+    # the CNN prefers the alias: fitted as a plain quasar it is replaced (see above)
+    prob = (0.6 * zb.soft_targets([alias])[0] + 0.4 * zb.soft_targets([2.2])[0])[None, :]
+    rng_ = {"QSO": (0.3, 5.5), "QSO_BAL": (0.3, 5.5)}
+    as_qso = zcheck.class_redshifts(zb, prob, [2], NAMES, rng_, flux[None, :], ivar[None, :], LAM)
+    assert as_qso["z_check"][0] == 2
+    # called a BAL quasar: not fitted, the CNN's peak kept, and flagged as unsure (3)
+    as_bal = zcheck.class_redshifts(zb, prob, [3], NAMES, rng_, flux[None, :], ivar[None, :], LAM)
+    assert as_bal["z_check"][0] == 3 and as_bal["z"][0] == as_bal["z_cnn"][0]
+    assert abs(velocity_offset(as_bal["z"][0], alias)) < 1500
+    # a BAL quasar whose CNN saw a single peak is neither fitted nor flagged
+    one = zcheck.class_redshifts(zb, zb.soft_targets([2.2]), [3], NAMES, rng_, flux[None, :], ivar[None, :], LAM)
+    assert one["z_check"][0] == 0
+    # check_bal=True fits it as before
+    fitted = zcheck.class_redshifts(zb, prob, [3], NAMES, rng_, flux[None, :], ivar[None, :], LAM, check_bal=True)
+    assert fitted["z_check"][0] in (1, 2)
