@@ -107,9 +107,10 @@ def markdown_table(record: dict) -> str:
 
 def machine() -> str:
     import os
-    import platform
 
-    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+    from specml_utils.report import cpu_model
+
+    return f"{cpu_model()}, {os.cpu_count()} cores"
 
 
 if __name__ == "__main__":

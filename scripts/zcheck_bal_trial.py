@@ -9,9 +9,9 @@ over all true quasars, the catastrophic redshifts (|Δv| > 6000 km/s) the check 
 separately for spectra called BAL quasars and the rest, and the QSO completeness of notebook 05.
 
     specml mock --n-spectra 12000 --seed 2024 --out /tmp/indep/mock
-    specml preprocess --data /tmp/indep/mock --out /tmp/indep/ds.h5
-    python scripts/zcheck_bal_trial.py --models data/models --dataset /tmp/indep/ds.h5 \\
-        --record benchmarks/zcheck_bal.jsonl
+    specml preprocess --data /tmp/indep/mock --out /tmp/indep/mock_n12000_seed2024_balanced_mixed_443bins.h5
+    python scripts/zcheck_bal_trial.py --models data/models \\
+        --dataset /tmp/indep/mock_n12000_seed2024_balanced_mixed_443bins.h5 --record benchmarks/zcheck_bal.jsonl
 """
 from __future__ import annotations
 

@@ -212,7 +212,8 @@ def bal_recall_by_bi(run: dict, test: dict) -> pd.DataFrame:
         s = is_bal & (test["bi_civ"] >= lo) & (test["bi_civ"] < hi)
         rec = metrics.share((pred[s] == bal).sum(), s.sum())
         rows.append({"BI_CIV (km/s)": f"{lo:,.0f}–{hi:,.0f}" if np.isfinite(hi) else f"≥ {lo:,.0f}",
-                     "BAL quasars": int(s.sum()), "found": rec["k"], "recall": rec["value"], "lo95": rec["lo95"], "hi95": rec["hi95"],
+                     "BAL quasars": int(s.sum()), "found": rec["k"], "recall": rec["value"],
+                     "lo95": rec["lo95"], "hi95": rec["hi95"],
                      "called QSO": float((pred[s] == CLASS_NAMES.index("QSO")).mean()) if s.any() else np.nan})
     return pd.DataFrame(rows).set_index("BI_CIV (km/s)")
 
