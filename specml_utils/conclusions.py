@@ -74,7 +74,7 @@ def _throughput(t: dict) -> str:
                         for k, (src, row) in enumerate((s, r) for s, r in t.items() if r.get(key) is not None))
             + "; the median offset of a spectrum from its PSF photometry (r_spec − r_PSF) is "
             + ", ".join(f"{src} {_f(row['r_spec − r_PSF (median)'], '+.2f')} mag" for src, row in t.items()) + ".")
-    mock, vi = t.get("mock"), t.get("VI plate 7102")
+    mock, vi = t.get("mock"), next((r for src, r in t.items() if src.startswith("VI")), None)
     if mock and vi and mock.get(key) and vi.get(key) and None not in (mock["r_spec − r_PSF (median)"],
                                                                       vi["r_spec − r_PSF (median)"]):
         same = abs(mock[key] / vi[key] - 1) < 0.2

@@ -227,12 +227,19 @@ def real_pipeline_photometry() -> dict:
     return {"spectra": spectra, "psfmag": np.array(mags, float).reshape(-1, 5)}
 
 
+def inspected_label(spectra) -> str:
+    """How tables and figures name the visually inspected spectra: by their plates ("VI plate 7102")."""
+    plates = sorted({int(s.ident["plate"]) for s in spectra if "plate" in s.ident})
+    return f"VI plate{'s' if len(plates) > 1 else ''} " + ", ".join(map(str, plates)) if plates else "VI"
+
+
 def throughput_sets(samples: dict, pipeline: dict | None = None) -> dict:
     """Spectral r magnitude, PSF r magnitude and median S/N of every spectrum, per source:
     the mock and the visually inspected plate (all classes of ``samples``, from
     :func:`mock_and_real_by_class`) and the other real plates (``pipeline``, from
     :func:`real_pipeline_photometry`). Returns ``{source: {"r_spec", "r_psf", "sn"}}``."""
-    names = {"mock": "mock", "real": "VI plate 7102"}
+    real_spectra = [s for entry in samples.values() for s in entry.get("real", {}).get("spectra", [])]
+    names = {"mock": "mock", "real": inspected_label(real_spectra)}
     pooled = {}
     for entry in samples.values():
         for src, d in entry.items():

@@ -231,11 +231,11 @@ def throughput(sets: dict):
     spectrum is than its PSF photometry (right), per source (:func:`specml_utils.explore.throughput_sets`)."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     style = {"mock": dict(color="tab:blue", marker=".", s=6, alpha=0.4),
-             "VI plate 7102": dict(color="k", marker="o", s=16),
+             "VI": dict(color="k", marker="o", s=16),   # the inspected plate(s), whatever their numbers
              "other real plates": dict(color="tab:orange", marker="s", s=14)}
     bins = np.linspace(-1.0, 2.0, 31)
     for src, d in sets.items():
-        st = style.get(src, dict(marker="x", s=12))
+        st = style.get("VI" if src.startswith("VI") else src, dict(marker="x", s=12))
         axes[0].scatter(d["r_spec"], np.clip(d["sn"], 0.1, None), label=f"{src} ({len(d['sn'])})", **st)
         diff = d["r_spec"] - d["r_psf"]
         diff = diff[np.isfinite(diff)]

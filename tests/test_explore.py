@@ -40,3 +40,11 @@ def test_throughput_table_medians_by_hand():
     assert t.loc["a", "S/N at r_spec 20–21"] == pytest.approx(4.5)
     assert t.loc["a", "n at r_spec 20–21"] == 2
     assert t.loc["a", "S/N at r_spec 21–22"] == pytest.approx(2.0)
+
+
+def test_the_inspected_spectra_are_named_by_their_plates():
+    from types import SimpleNamespace as S
+
+    assert explore.inspected_label([S(ident={"plate": 7102}), S(ident={"plate": 7102})]) == "VI plate 7102"
+    assert explore.inspected_label([S(ident={"plate": 7102}), S(ident={"plate": 3655})]) == "VI plates 3655, 7102"
+    assert explore.inspected_label([S(ident={"targetid": 1})]) == "VI"
