@@ -85,7 +85,8 @@ class Bundle:
                    z_range=r.get("z_range", {}), info=info,
                    prior_weights=tuple(c["prior"]["weights"]) if c.get("prior") else None)
 
-    def predict_x(self, x: np.ndarray, flux=None, ivar=None, batch_size: int = 1024, prior: bool = True) -> dict:
+    def predict_x(self, x: np.ndarray, flux=None, ivar=None, batch_size: int = 1024, prior: bool = True,
+                  check_bal: bool = False) -> dict:
         """Class probabilities, class, z and σ_z for standardised inputs ``x`` (n, nbins).
 
         Class probabilities are moved from the training set's class mix to the survey's where the
@@ -93,7 +94,8 @@ class Bundle:
         ``prior=False`` keeps the training mix (for a test split drawn like the training set).
 
         With the rebinned ``flux`` and ``ivar`` (not standardised) the redshifts of quasars the
-        CNN is unsure of are checked with a line fit (:mod:`specml_utils.zcheck`).
+        CNN is unsure of are checked with a line fit (:mod:`specml_utils.zcheck`); those called BAL
+        quasars only with ``check_bal``.
         """
         from .classes import shift_prior
         from .models import class_probabilities, redshift_probabilities
@@ -104,7 +106,7 @@ class Bundle:
         label = prob.argmax(axis=1)
         zprob = redshift_probabilities(self.redshift, x, batch_size)
         out = class_redshifts(self.zbins, zprob, label, self.class_names, self.z_range, flux, ivar,
-                              10 ** self.grid.centres)
+                              10 ** self.grid.centres, check_bal=check_bal)
         scale = np.array([self.sigma_scale[c] for c in self.class_names])[label]  # σ_z calibrated per class
         return {"prob": prob, "label": label, "z": out["z"], "z_err": out["z_err"] * scale,
                 "z_check": out["z_check"], "z_cnn": out["z_cnn"]}
