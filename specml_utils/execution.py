@@ -100,6 +100,12 @@ class _Run:
         else:
             self.retry.extend(((key[0], j), [item]) for j, item in enumerate(payload))
 
+    def unsent(self, tasks: list) -> None:
+        """Tasks that could not be sent (the pool broke first) go back to the head of their queue,
+        as they were: they never ran, so no death or failure counts against them."""
+        for key, payload in reversed(tasks):
+            (self.retry if key[1] >= 0 else self.again).appendleft((key, payload))
+
     def next_submissions(self, in_flight: list, window: int, retries_alone: bool) -> list:
         """What to submit now: a retry only when no other retry runs (and, with ``retries_alone``,
         nothing else either: a pool dies whole, so a retry's failure is its own only when alone);
@@ -135,9 +141,19 @@ def _run_on_pool(func, args, run: _Run, workers: int) -> None:
         while True:
             _check_stop()
             in_flight = [k for k, _ in pending.values()]
-            for key, payload in run.next_submissions(in_flight, 2 * workers, retries_alone=True):
-                pending[pool.submit(func, payload, *args)] = (key, payload)
+            tasks = run.next_submissions(in_flight, 2 * workers, retries_alone=True)
+            for n, (key, payload) in enumerate(tasks):
+                try:
+                    pending[pool.submit(func, payload, *args)] = (key, payload)
+                except BrokenProcessPool:  # a worker died since the last wait: the rest wait for a new pool
+                    run.unsent(tasks[n:])
+                    if not pending:        # nothing in flight will report the break: replace the pool now
+                        pool.shutdown(wait=False, cancel_futures=True)
+                        pool = new_pool()
+                    break
             if not pending:
+                if run.retry or run.again:
+                    continue
                 return
             done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
             errors = {fut: fut.exception() for fut in done}

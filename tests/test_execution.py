@@ -100,3 +100,29 @@ def test_dask_workers_started_with_one_thread_env_run_blas_on_one_thread():
         env = client.run(lambda: {k: os.environ.get(k) for k in execution.ONE_THREAD_ENV})
     assert results == [[1]] and failures == []
     assert all(e == execution.ONE_THREAD_ENV for e in env.values())
+
+
+def test_tasks_a_broken_pool_refuses_are_sent_to_a_new_one_as_they_were(monkeypatch):
+    # a worker can die between two submissions: from then on the pool refuses work; what it refused
+    # never ran, so it goes to a new pool with no death counted against it and nothing lost
+    import concurrent.futures as cf
+    from concurrent.futures.process import BrokenProcessPool
+
+    real, made = cf.ProcessPoolExecutor, []
+
+    class BreaksAtThirdSubmit(real):
+        def __init__(self, *a, **k):
+            super().__init__(*a, **k)
+            self.sent, self.first = 0, not made
+            made.append(self)
+
+        def submit(self, *a, **k):
+            self.sent += 1
+            if self.first and self.sent >= 3:
+                raise BrokenProcessPool("a worker died")
+            return super().submit(*a, **k)
+
+    monkeypatch.setattr(execution.cf, "ProcessPoolExecutor", BreaksAtThirdSubmit)
+    results, failures = map_chunks(_squares, CHUNKS, workers=2, progress=False)
+    assert len(made) == 2                          # the refusing pool was replaced
+    assert results == SERIAL and failures == []
