@@ -260,7 +260,7 @@ def write_table(table: Table, report: dict, out, bundle: Bundle | None = None) -
     pred = fits.table_to_hdu(table)
     pred.name = "PREDICTIONS"
     pred.header["N_FAILED"] = (report["failed"], "inputs that could not be used (see FAILED)")
-    pred.header["ZCHECK"] = ("0 no; 1 CNN z kept; 2 replaced; 3 BAL, not fit", "Z_CHECK: quasar line-fit check")
+    pred.header["ZCHECK"] = ("0 no; 1 kept; 2 replaced; 3 BAL, not fit", "Z_CHECK: line-fit check")  # one card
     for name, (bit, why) in ZWARNING_BITS.items():
         pred.header[f"ZWBIT{bit}"] = (name, why[:46])
     if bundle is not None:

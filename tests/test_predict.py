@@ -28,6 +28,9 @@ def test_predict_writes_one_row_per_readable_spectrum_and_reports_bad_files(bund
     with fits.open(out) as h:
         t, failed = h["PREDICTIONS"].data, h["FAILED"].data
         assert h["PREDICTIONS"].header["N_FAILED"] == 2
+        # the Z_CHECK codes fit one header card whole (a longer one loses its comment, with a warning)
+        assert h["PREDICTIONS"].header["ZCHECK"].endswith("3 BAL, not fit")
+        assert h["PREDICTIONS"].header.comments["ZCHECK"] == "Z_CHECK: line-fit check"
     assert list(t.columns.names) == list(predict.OUTPUT_COLUMNS)
     assert len(t) == len(good)
     assert sorted(failed["FILE"]) == sorted([str(junk), str(trunc)])
