@@ -1,8 +1,8 @@
-"""Training-time augmentation: the instrument's imperfections drawn afresh for every batch.
+"""Training-time augmentation: the instrument's imperfections drawn afresh for every epoch.
 
 A network trained on a mock learns whatever separates the classes there, shortcuts included
-(a noise level, a perfect flux calibration). Each batch is re-observed on the fly, on the
-rebinned grid (flux and ivar), before standardisation:
+(a noise level, a perfect flux calibration). Every training spectrum is re-observed afresh for
+each epoch, on the rebinned grid (flux and ivar), before standardisation:
 
 * a smooth multiplicative distortion (spectrophotometric calibration errors: a tilt and a bend
   in log λ, as the BOSS pipeline's own fits absorb with low-order polynomials);
@@ -93,46 +93,99 @@ def augment(rng: np.random.Generator, flux: np.ndarray, ivar: np.ndarray, cfg: A
     return flux, ivar
 
 
-class AugmentedBatches(keras.utils.PyDataset):
-    """Batches of augmented, standardised spectra for ``keras.Model.fit``.
+def _rows(t, sel):
+    """Rows ``sel`` of targets that are an array, a list/tuple of arrays or a dict of them."""
+    if isinstance(t, dict):
+        return {name: v[sel] for name, v in t.items()}
+    if isinstance(t, (list, tuple)):
+        return tuple(v[sel] for v in t)   # Keras reads a list in a batch as one nested input
+    return t[sel]
+
+
+class EpochBatches(keras.utils.PyDataset):
+    """Shuffled batches of arrays for ``keras.Model.fit``, each epoch drawn whole when it begins.
+
+    A new order of the spectra is drawn at the start of every epoch and the epoch's inputs made
+    in that order (:meth:`_inputs`: here the rows themselves); batches are consecutive slices.
+    So every spectrum is seen exactly once per epoch, every random draw happens in one thread in
+    one order (the same seed gives the same training), and a batch costs a slice.
+
+    Keras reads the batches with two worker threads through its ordered queue. With one (its
+    default, and what it does with plain arrays too) it prefetches through TensorFlow's
+    autotuned pipeline, which here waited 3–5 s before the first batch of about a third of the
+    epochs, on 2 cores where an epoch of specnet takes 5–6 s (``scripts/epoch_feed_trial.py``,
+    ``benchmarks/epoch_feed.jsonl``); :func:`specml_utils.training.fit` therefore feeds every
+    network through this class.
+
+    Parameters
+    ----------
+    x : ndarray (n, n_bins)
+        Inputs, row-aligned with ``targets``.
+    targets : ndarray, or list or dict of ndarrays
+        What the model's loss expects.
+    batch_size, seed : int
+    sample_weight : ndarray, optional
+    """
+
+    def __init__(self, x, targets, batch_size: int = 240, seed: int = 0, sample_weight=None):
+        super().__init__(workers=2)
+        self.source, self.targets, self.sample_weight = x, targets, sample_weight
+        self.batch_size = batch_size
+        self.n_samples = len(x)
+        self.rng = np.random.default_rng(seed)
+        self.epochs_drawn = 0
+        self._draw_epoch()
+
+    def _inputs(self, order):
+        return self.source[order]
+
+    def _draw_epoch(self):
+        order = self.rng.permutation(self.n_samples)
+        self.order, self.x, self.y = order, self._inputs(order), _rows(self.targets, order)
+        self.w = None if self.sample_weight is None else self.sample_weight[order]
+        self.epochs_drawn += 1
+
+    def __len__(self) -> int:
+        return int(np.ceil(self.n_samples / self.batch_size))
+
+    def __getitem__(self, k):
+        sl = slice(k * self.batch_size, (k + 1) * self.batch_size)
+        if self.w is None:
+            return self.x[sl], _rows(self.y, sl)
+        return self.x[sl], _rows(self.y, sl), self.w[sl]
+
+    def on_epoch_end(self):
+        self._draw_epoch()
+
+
+class AugmentedBatches(EpochBatches):
+    """:class:`EpochBatches` of augmented, standardised spectra: every epoch re-observes every
+    training spectrum afresh (:func:`augment`), in chunks of ``chunk`` spectra.
 
     Parameters
     ----------
     flux, ivar : ndarray (n, n_bins)
         The training split on the grid (the dataset's ``flux`` and ``ivar``).
-    targets : ndarray or dict of ndarrays
+    targets : ndarray, or list or dict of ndarrays
         What the model's loss expects, row-aligned with ``flux``.
     cfg : AugmentConfig
     batch_size, seed : int
     sample_weight : ndarray, optional
     weighted : bool
         The standardisation of the dataset (ivar-weighted or plain).
+    chunk : int
+        Spectra re-observed at a time (bounds the temporary memory of a large training set).
     """
 
     def __init__(self, flux, ivar, targets, cfg: AugmentConfig = AugmentConfig(), batch_size: int = 240,
-                 seed: int = 0, sample_weight=None, weighted: bool = True):
-        super().__init__()
-        self.flux, self.ivar, self.targets = flux, ivar, targets
-        self.cfg, self.batch_size, self.weighted = cfg, batch_size, weighted
-        self.sample_weight = sample_weight
-        self.n_samples = len(flux)
-        self.rng = np.random.default_rng(seed)
-        self.order = self.rng.permutation(self.n_samples)
+                 seed: int = 0, sample_weight=None, weighted: bool = True, chunk: int = 8192):
+        self.flux, self.ivar, self.cfg, self.weighted, self.chunk = flux, ivar, cfg, weighted, chunk
+        super().__init__(flux, targets, batch_size, seed, sample_weight)
 
-    def __len__(self) -> int:
-        return int(np.ceil(self.n_samples / self.batch_size))
-
-    def __getitem__(self, k):
-        idx = np.sort(self.order[k * self.batch_size:(k + 1) * self.batch_size])
-        flux, ivar = augment(self.rng, self.flux[idx], self.ivar[idx], self.cfg)
-        x = standardize(flux, ivar, self.weighted)
-        if isinstance(self.targets, dict):
-            y = {name: t[idx] for name, t in self.targets.items()}
-        else:
-            y = self.targets[idx]
-        if self.sample_weight is None:
-            return x, y
-        return x, y, self.sample_weight[idx]
-
-    def on_epoch_end(self):
-        self.order = self.rng.permutation(self.n_samples)
+    def _inputs(self, order):
+        x = np.empty(self.flux.shape, np.float32)
+        for lo in range(0, len(order), self.chunk):
+            idx = order[lo:lo + self.chunk]
+            x[lo:lo + len(idx)] = standardize(*augment(self.rng, self.flux[idx], self.ivar[idx], self.cfg),
+                                              self.weighted)
+        return x

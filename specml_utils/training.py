@@ -11,6 +11,7 @@ import numpy as np
 from .backend import keras
 
 from .atomic import atomic_path
+from .augment import AugmentedBatches, EpochBatches
 from .timing import timed
 
 
@@ -61,8 +62,10 @@ def fit(model: keras.Model, x, y, x_val, y_val, epochs: int = 50, batch_size: in
         verbose: int = 0, schedule: str = "cosine") -> TrainResult:
     """Train ``model`` (compiled) and restore the weights of its best validation-loss epoch.
 
-    ``x`` is an array with targets ``y``, or a ``keras.utils.PyDataset`` (``y`` None) that yields
-    its own batches (augmented training, :class:`specml_utils.augment.AugmentedBatches`).
+    ``x`` is an array with targets ``y`` (an array, or a list or dict of them), fed in shuffled
+    batches of ``batch_size`` by :class:`specml_utils.augment.EpochBatches`, or such a dataset
+    itself (``y`` None) that yields its own batches (augmented training,
+    :class:`specml_utils.augment.AugmentedBatches`).
 
     ``schedule`` sets the learning rate: ``"cosine"`` anneals it over the ``epochs`` from the
     compiled value to 1 % of it or less (:func:`cosine_rate`), so the last epochs take small steps
@@ -90,16 +93,12 @@ def fit(model: keras.Model, x, y, x_val, y_val, epochs: int = 50, batch_size: in
         else:  # a plateau of the validation loss first lowers the learning rate, then stops training
             callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.3,
                                                                patience=max(1, patience // 2), min_lr=1e-5))
+        if y is not None:  # arrays: batched the way augmented spectra are (see EpochBatches)
+            x = EpochBatches(x, y, batch_size, seed, _weights(y, class_weight, sample_weight))
         t0 = time.perf_counter()
-        if y is None:  # a dataset that batches (and weights) itself
-            n_train = x.n_samples
-            hist = model.fit(x, validation_data=(x_val, y_val), epochs=epochs, callbacks=callbacks, verbose=verbose)
-        else:
-            n_train = len(x)
-            hist = model.fit(x, y, validation_data=(x_val, y_val), epochs=epochs, batch_size=batch_size,
-                             class_weight=class_weight, sample_weight=sample_weight, callbacks=callbacks,
-                             verbose=verbose, shuffle=True)
+        hist = model.fit(x, validation_data=(x_val, y_val), epochs=epochs, callbacks=callbacks, verbose=verbose)
         seconds = time.perf_counter() - t0
+        n_train = x.n_samples
         best = keras.saving.load_model(ckpt)
         model.set_weights(best.get_weights())
         if checkpoint is not None:
@@ -110,6 +109,17 @@ def fit(model: keras.Model, x, y, x_val, y_val, epochs: int = 50, batch_size: in
     return TrainResult(history=h, best_epoch=int(np.argmin(h["val_loss"])) + 1, epochs_run=n_epochs,
                        seconds=round(seconds, 2), train_spectra_per_s=round(n_train * n_epochs / seconds, 1),
                        class_weight=class_weight, params=int(model.count_params()))
+
+
+def _weights(y, class_weight, sample_weight):
+    """Per-spectrum weights for :func:`fit`: ``sample_weight``, or ``class_weight`` looked up by
+    the integer labels ``y``, or None."""
+    if class_weight is None:
+        return sample_weight
+    if sample_weight is not None or not (isinstance(y, np.ndarray) and y.ndim == 1):
+        raise ValueError("class_weight needs one output with integer labels and no sample_weight; "
+                         "give per-spectrum sample_weight instead")
+    return sample_weights(y, class_weight)
 
 
 def sample_weights(labels, class_weight: dict) -> np.ndarray:
@@ -135,8 +145,6 @@ def training_inputs(split: dict, targets, augment=None, batch_size: int = 240, s
     """
     if augment is None:
         return split["X"], targets
-    from .augment import AugmentedBatches
-
     return AugmentedBatches(split["flux"], split["ivar"], targets, augment, batch_size=batch_size, seed=seed,
                             sample_weight=sample_weight, weighted=weighted), None
 

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from specml_utils.augment import AugmentConfig, AugmentedBatches, augment
+from specml_utils.grid import standardize
 from specml_utils.redshift_bins import ZBins
 
 NONE = AugmentConfig(tilt_sigma=0, bend_sigma=0, p_noise=0, p_mask=0, p_blue_loss=0, p_shift=0)
@@ -45,14 +46,58 @@ def test_tilts_scale_flux_and_ivar_together_and_masks_zero_ivar():
 
 def test_batches_are_standardised_and_cover_every_spectrum_once_per_epoch():
     flux, ivar = _batch(n=250)
-    labels = np.arange(250) % 4
-    ds = AugmentedBatches(flux, ivar, labels, batch_size=64, seed=0, sample_weight=np.ones(250, np.float32))
-    seen = []
-    for k in range(len(ds)):
-        x, y, w = ds[k]
-        assert x.shape[1] == 443 and np.isfinite(x).all() and len(y) == len(w) == len(x)
-        seen.append(len(y))
-    assert sum(seen) == 250 and len(ds) == 4
+    ds = AugmentedBatches(flux, ivar, np.arange(250), batch_size=64, seed=0, sample_weight=np.ones(250, np.float32),
+                          chunk=100)
+    orders = []
+    for _ in range(2):
+        batches = [ds[k] for k in range(len(ds))]
+        for x, y, w in batches:
+            assert x.shape[1] == 443 and np.isfinite(x).all() and len(y) == len(w) == len(x)
+        seen = np.concatenate([y for _, y, _ in batches])
+        assert len(ds) == 4 and np.array_equal(np.sort(seen), np.arange(250))
+        # each row is its own spectrum, re-observed: standardised like the original up to the augmentation
+        x = np.concatenate([x for x, _, _ in batches])
+        assert np.corrcoef(x[0], standardize(flux[seen[:1]], ivar[seen[:1]])[0])[0, 1] > 0.5
+        orders.append(seen)
+        ds.on_epoch_end()
+    assert not np.array_equal(*orders)
+
+
+def test_the_same_seed_draws_the_same_epochs():
+    flux, ivar = _batch(n=120)
+    a, b = (AugmentedBatches(flux, ivar, np.arange(120), batch_size=50, seed=7) for _ in range(2))
+    for _ in range(2):
+        assert all(np.array_equal(a[k][0], b[k][0]) for k in range(len(a)))
+        a.on_epoch_end(), b.on_epoch_end()
+
+
+def test_fit_reads_each_epoch_whole_from_one_draw():
+    """Keras prepares the next epoch's iterator before it calls ``on_epoch_end``: no batch of an epoch
+    may come from another epoch's draw, and every batch of every epoch is read once."""
+    import keras
+
+    class Recorded(AugmentedBatches):
+        recording = False
+        log: list = []
+
+        def __getitem__(self, k):
+            if self.recording:
+                self.log.append((self.epochs_drawn, k))
+            return super().__getitem__(k)
+
+    class Start(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            ds.recording = True
+
+    flux, ivar = _batch(n=300)
+    ds = Recorded(flux, ivar, np.arange(300) % 4, batch_size=32, seed=0)
+    model = keras.Sequential([keras.Input((443,)), keras.layers.Dense(4, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(ds, epochs=4, verbose=0, callbacks=[Start()])
+    draws = sorted({e for e, _ in ds.log})
+    assert len(draws) == 4
+    for draw in draws:
+        assert sorted(k for e, k in ds.log if e == draw) == list(range(len(ds))), draw
 
 
 def test_fine_tuning_trains_further_and_scores_before_and_after(small_mock, tmp_path):
