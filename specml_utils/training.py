@@ -96,7 +96,10 @@ def fit(model: keras.Model, x, y, x_val, y_val, epochs: int = 50, batch_size: in
         if y is not None:  # arrays: batched the way augmented spectra are (see EpochBatches)
             x = EpochBatches(x, y, batch_size, seed, _weights(y, class_weight, sample_weight))
         t0 = time.perf_counter()
-        hist = model.fit(x, validation_data=(x_val, y_val), epochs=epochs, callbacks=callbacks, verbose=verbose)
+        # validation in large batches: the same loss (a mean over spectra) up to rounding, in fewer
+        # steps than Keras' default of 32 spectra (it takes no batch size from a dataset)
+        hist = model.fit(x, validation_data=(x_val, y_val), validation_batch_size=1024, epochs=epochs,
+                         callbacks=callbacks, verbose=verbose)
         seconds = time.perf_counter() - t0
         n_train = x.n_samples
         best = keras.saving.load_model(ckpt)
