@@ -1,6 +1,7 @@
 """How augmented batches reach the network: per-epoch time of specnet's training, fed four ways.
 
     python scripts/epoch_feed_trial.py --old 62c9aa9 [--epochs 8] [--rounds 3] [--record benchmarks/epoch_feed.jsonl]
+    python scripts/epoch_feed_trial.py --old 62c9aa9 --scores [--seeds 0 1 2] [--record ...]
 
 Trains notebook 04's specnet (its default settings) on the default mock dataset (``make all`` makes it)
 for ``--epochs`` epochs, the feeds taking turns for ``--rounds`` rounds:
@@ -16,6 +17,11 @@ for ``--epochs`` epochs, the feeds taking turns for ``--rounds`` rounds:
 
 Each epoch is split into its training batches, the wait before its first batch, validation, and
 the rest. One JSON line per run; ``--record`` appends them to a file.
+
+With ``--scores``, notebook 04's whole specnet training (15 epochs, cosine schedule, augmented) is run
+for each of ``--seeds`` with the old and today's batches, and each network's validation and test
+macro F1 recorded: the two feeds draw the same augmentation in another order, so the scores should
+differ only as seeds do.
 """
 from __future__ import annotations
 
@@ -35,7 +41,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from trial_record import emit  # noqa: E402
 
-from specml_utils import classifiers, evaluation, models, redshift_bins  # noqa: E402
+from specml_utils import classifiers, evaluation, models, redshift_bins, training  # noqa: E402
 from specml_utils.augment import AugmentConfig, AugmentedBatches, EpochBatches  # noqa: E402
 from specml_utils.backend import keras  # noqa: E402
 
@@ -89,6 +95,8 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--record", type=Path)
+    ap.add_argument("--scores", action="store_true", help="train to the end and score instead of timing epochs")
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     a = ap.parse_args()
     data = evaluation.load_splits("mock", 20000, 12345, "balanced", 443, 0, 0)
     tr, va = data["train"], data["val"]
@@ -96,6 +104,8 @@ def main() -> None:
     build = classifiers.builders(443, zbins, 64, 4, 10, 0.2)["specnet"]
     weights = classifiers.balanced_weights(tr["label"])
     old = old_module(a.old)
+    if a.scores:
+        return scores(a, data, zbins, build, weights, old)
 
     def feed(name, targets):
         if name.startswith("per batch"):
@@ -126,6 +136,21 @@ def main() -> None:
                   "epoch_s_mean": round(float(s.mean()), 2),
                   "waits_over_1s": sum(row["wait_first_s"] > 1 for row in rows),
                   "epochs": [{k: round(v, 2) for k, v in row.items()} for row in rows]}, a.record)
+
+
+def scores(a, data, zbins, build, weights, old) -> None:
+    """Notebook 04's specnet trained to the end with each feed, per seed: macro F1 and time."""
+    recipe = classifiers.Recipe(15, 240, 1e-3, 5, True, 0, "cosine")
+    for seed in a.seeds:
+        for name, cls in ((f"per batch ({a.old})", old.AugmentedBatches), ("whole epoch, 2 workers", AugmentedBatches)):
+            training.AugmentedBatches = cls          # what training_inputs builds
+            training.seed(seed)
+            model, fit = classifiers.train_one(build, data, zbins, recipe, weights, seed)
+            f1 = {s: classifiers.macro_f1(data[s]["label"], models.class_probabilities(model, data[s]["X"])[0])
+                  for s in ("val", "test")}
+            emit({"trial": "epoch_feed_scores", "feed": name, "seed": seed, "train_s": fit.seconds,
+                  "val_macro_f1": round(f1["val"], 4), "test_macro_f1": round(f1["test"], 4)}, a.record)
+    training.AugmentedBatches = AugmentedBatches
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from .grid import standardize
 
 @dataclass(frozen=True)
 class AugmentConfig:
-    """How strongly each batch is re-observed (probabilities are per spectrum).
+    """How strongly the training spectra are re-observed (probabilities are per spectrum).
 
     Attributes
     ----------

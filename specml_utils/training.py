@@ -141,7 +141,7 @@ def training_inputs(split: dict, targets, augment=None, batch_size: int = 240, s
                     sample_weight=None, weighted: bool = True):
     """What :func:`fit` trains on: ``(x, y)`` arrays, or with ``augment`` (an
     :class:`~specml_utils.augment.AugmentConfig`) an :class:`~specml_utils.augment.AugmentedBatches`
-    dataset re-observed for every batch, and None.
+    dataset re-observed for every epoch, and None.
 
     ``split`` is a dataset split (``X``, and ``flux``/``ivar`` for augmentation); ``targets`` what
     the model's loss expects. With augmentation, ``sample_weight`` travels inside the dataset.
