@@ -30,6 +30,7 @@ import keras  # noqa: E402
 
 from common import merge_results  # noqa: E402
 from specml_utils import models, quasarnet  # noqa: E402
+from specml_utils.augment import EpochBatches  # noqa: E402
 from specml_utils.redshift_bins import ZBins  # noqa: E402
 
 
@@ -57,16 +58,18 @@ def matmul_flops_per_s(n: int = 2048, repeat: int = 10) -> float:
 
 
 def bench(name, model, y, x, peak, epochs=2):
-    """Train (after a warm-up epoch) and predict; spectra/s and fraction of peak."""
-    model.fit(x[:2400], [t[:2400] for t in y] if isinstance(y, list) else
-              ({k: v[:2400] for k, v in y.items()} if isinstance(y, dict) else y[:2400]),
-              batch_size=240, epochs=1, verbose=0)
+    """Train (after a warm-up epoch) and predict; spectra/s and fraction of peak. Training is fed as
+    the notebooks feed it (:class:`specml_utils.augment.EpochBatches`, batch 240), without
+    augmentation; inference as ``specml predict`` runs it (:func:`specml_utils.models.infer`)."""
+    model.fit(EpochBatches(x[:2400], [t[:2400] for t in y] if isinstance(y, list) else
+                           ({k: v[:2400] for k, v in y.items()} if isinstance(y, dict) else y[:2400]), 240),
+              epochs=1, verbose=0)
     t = time.perf_counter()
-    model.fit(x, y, batch_size=240, epochs=epochs, verbose=0)
+    model.fit(EpochBatches(x, y, 240), epochs=epochs, verbose=0)
     train = len(x) * epochs / (time.perf_counter() - t)
-    model.predict(x[:2048], batch_size=1024, verbose=0)
+    models.infer(model, x[:2048])                # as specml predict runs them: predict_on_batch, 1,024 rows
     t = time.perf_counter()
-    model.predict(x, batch_size=1024, verbose=0)
+    models.infer(model, x)
     pred = len(x) / (time.perf_counter() - t)
     f = flops_per_spectrum(model)
     out = {"params": int(model.count_params()), "flops_per_spectrum": f, "train_spectra_per_s": round(train, 1),
