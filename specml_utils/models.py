@@ -151,7 +151,8 @@ def classifier_targets(model: keras.Model, labels, z, zbins: "ZBins") -> "np.nda
 
 
 def infer(model: keras.Model, x, batch_size: int = 1024):
-    """The model's output for ``x``, ``batch_size`` rows per call.
+    """The model's output for ``x`` (an array, or a dict or list of arrays as the model outputs
+    them), ``batch_size`` rows per call.
 
     Each call gets a power-of-two number of rows (the last batch is padded with zeros and the
     padding dropped), so a compiling backend (jax, TensorFlow's graphs) traces the network for a
@@ -167,9 +168,16 @@ def infer(model: keras.Model, x, batch_size: int = 1024):
         if n < size:
             part = np.concatenate([part, np.zeros((size - n,) + x.shape[1:], np.float32)])
         out = model.predict_on_batch(part)
-        parts.append({k: np.asarray(v)[:n] for k, v in out.items()} if isinstance(out, dict) else np.asarray(out)[:n])
+        if isinstance(out, dict):
+            parts.append({k: np.asarray(v)[:n] for k, v in out.items()})
+        elif isinstance(out, (list, tuple)):     # several outputs in a list (QuasarNET's boxes)
+            parts.append([np.asarray(v)[:n] for v in out])
+        else:
+            parts.append(np.asarray(out)[:n])
     if isinstance(parts[0], dict):
         return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    if isinstance(parts[0], list):
+        return [np.concatenate(column) for column in zip(*parts)]
     return np.concatenate(parts)
 
 

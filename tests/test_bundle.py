@@ -36,3 +36,17 @@ def test_inference_in_padded_fixed_size_batches_matches_one_call(bundle_dir):
             assert got[k].shape == whole[k].shape and np.allclose(got[k], whole[k], atol=1e-5)
     empty = heads(infer(bundle.classifier, x[:0], 8))
     assert all(v.shape == (0,) + whole[k].shape[1:] for k, v in empty.items())
+
+
+def test_inference_of_a_model_with_a_list_of_outputs_keeps_each_output_whole():
+    """QuasarNET answers with a list of arrays (its boxes and line heads): each comes back for every row."""
+    from specml_utils import quasarnet
+    from specml_utils.models import infer
+
+    model = quasarnet.quasarnet(443, n_layers=1, filters=4)
+    x = np.random.default_rng(1).normal(size=(37, 443)).astype(np.float32)
+    whole = model.predict_on_batch(x)
+    got = infer(model, x, 16)             # 16 + 16 + a tail of 5 padded to 8
+    assert isinstance(got, list) and len(got) == len(whole)
+    for a, b in zip(got, whole):
+        assert a.shape == np.asarray(b).shape and np.allclose(a, b, atol=1e-5)
