@@ -19,6 +19,7 @@ from keras import layers, ops
 
 from .lines import QUASARNET_LINES
 from .grid import Grid
+from .models import infer
 
 #: the heads in output order: six emission lines, then the BAL flag placed on CIV
 HEADS = tuple(QUASARNET_LINES) + ("BAL",)
@@ -133,8 +134,9 @@ def decode(outputs, grid: Grid = Grid(), c_th: float = 0.8, n_lines: int = 1, c_
 
 
 def predict(model: keras.Model, x, batch_size: int = 1024) -> np.ndarray:
-    """Raw outputs as one array of shape (heads, n, 2·n_boxes), the layout of the reference file."""
-    return np.stack(model.predict(x, batch_size=batch_size, verbose=0))
+    """Raw outputs as one array of shape (heads, n, 2·n_boxes), the layout of the reference file;
+    run as our networks are (:func:`specml_utils.models.infer`), so speeds compare like with like."""
+    return np.stack(infer(model, x, batch_size))
 
 
 # --------------------------------------------------------------------------- Keras-2 weights
