@@ -114,8 +114,8 @@ class EpochBatches(keras.utils.PyDataset):
 
     Keras reads the batches with two worker threads through its ordered queue. With one (its
     default, and what it does with plain arrays too) it prefetches through TensorFlow's
-    autotuned pipeline, which here waited 3–5 s before the first batch of about a third of the
-    epochs, on 2 cores where an epoch of specnet takes 5–6 s (``scripts/epoch_feed_trial.py``,
+    autotuned pipeline, which here waited 3–5 s before the first batch of 3 to 11 epochs in 21
+    (by feed), on 2 cores where an epoch of specnet takes 5–6 s (``scripts/epoch_feed_trial.py``,
     ``benchmarks/epoch_feed.jsonl``); :func:`specml_utils.training.fit` therefore feeds every
     network through this class.
 
