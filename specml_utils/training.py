@@ -12,6 +12,7 @@ from .backend import keras
 
 from .atomic import atomic_path
 from .augment import AugmentedBatches, EpochBatches
+from .models import infer
 from .timing import timed
 
 
@@ -132,9 +133,10 @@ def sample_weights(labels, class_weight: dict) -> np.ndarray:
 
 
 def predict_timed(model: keras.Model, x, batch_size: int = 1024) -> tuple[np.ndarray, float]:
-    """Predictions and the inference rate in spectra/s (after one warm-up batch)."""
-    return timed(lambda: model.predict(x, batch_size=batch_size, verbose=0), len(x),
-                 warm_up=lambda: model.predict(x[:batch_size], batch_size=batch_size, verbose=0))
+    """Predictions and the inference rate in spectra/s (after one warm-up batch), the network run
+    as ``specml predict`` runs it (:func:`specml_utils.models.infer`; Keras' ``predict`` builds a
+    prefetching pipeline per call, which can stall)."""
+    return timed(lambda: infer(model, x, batch_size), len(x), warm_up=lambda: infer(model, x[:batch_size], batch_size))
 
 
 def training_inputs(split: dict, targets, augment=None, batch_size: int = 240, seed: int = 0,
