@@ -30,7 +30,7 @@ import keras  # noqa: E402
 
 from common import merge_results  # noqa: E402
 from specml_utils import models, quasarnet  # noqa: E402
-from specml_utils.augment import EpochBatches  # noqa: E402
+from specml_utils.augment import EpochBatches, rows  # noqa: E402
 from specml_utils.redshift_bins import ZBins  # noqa: E402
 
 
@@ -61,9 +61,7 @@ def bench(name, model, y, x, peak, epochs=2):
     """Train (after a warm-up epoch) and predict; spectra/s and fraction of peak. Training is fed as
     the notebooks feed it (:class:`specml_utils.augment.EpochBatches`, batch 240), without
     augmentation; inference as ``specml predict`` runs it (:func:`specml_utils.models.infer`)."""
-    model.fit(EpochBatches(x[:2400], [t[:2400] for t in y] if isinstance(y, list) else
-                           ({k: v[:2400] for k, v in y.items()} if isinstance(y, dict) else y[:2400]), 240),
-              epochs=1, verbose=0)
+    model.fit(EpochBatches(x[:2400], rows(y, slice(0, 2400)), 240), epochs=1, verbose=0)
     t = time.perf_counter()
     model.fit(EpochBatches(x, y, 240), epochs=epochs, verbose=0)
     train = len(x) * epochs / (time.perf_counter() - t)

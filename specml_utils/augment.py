@@ -93,7 +93,7 @@ def augment(rng: np.random.Generator, flux: np.ndarray, ivar: np.ndarray, cfg: A
     return flux, ivar
 
 
-def _rows(t, sel):
+def rows(t, sel):
     """Rows ``sel`` of targets that are an array, a list/tuple of arrays or a dict of them."""
     if isinstance(t, dict):
         return {name: v[sel] for name, v in t.items()}
@@ -143,7 +143,7 @@ class EpochBatches(keras.utils.PyDataset):
 
     def _draw_epoch(self):
         order = self.rng.permutation(self.n_samples)
-        self.order, self.x, self.y = order, self._inputs(order), _rows(self.targets, order)
+        self.order, self.x, self.y = order, self._inputs(order), rows(self.targets, order)
         self.w = None if self.sample_weight is None else self.sample_weight[order]
         self.epochs_drawn += 1
 
@@ -153,8 +153,8 @@ class EpochBatches(keras.utils.PyDataset):
     def __getitem__(self, k):
         sl = slice(k * self.batch_size, (k + 1) * self.batch_size)
         if self.w is None:
-            return self.x[sl], _rows(self.y, sl)
-        return self.x[sl], _rows(self.y, sl), self.w[sl]
+            return self.x[sl], rows(self.y, sl)
+        return self.x[sl], rows(self.y, sl), self.w[sl]
 
     def on_epoch_end(self):
         self._draw_epoch()
