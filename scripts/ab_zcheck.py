@@ -10,10 +10,7 @@ every output column is identical. Needs the main job's models and mock (``make a
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -21,6 +18,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from trial_record import module_at  # noqa: E402
 
 from specml_utils import catalog, sources, zcheck  # noqa: E402
 from specml_utils.bundle import DEFAULT_MODELS, Bundle  # noqa: E402
@@ -28,18 +28,6 @@ from specml_utils.classes import shift_prior  # noqa: E402
 from specml_utils.grid import rebin, standardize  # noqa: E402
 from specml_utils.models import class_probabilities, redshift_probabilities  # noqa: E402
 from specml_utils.spectra import read_any  # noqa: E402
-
-
-def old_module(rev: str):
-    """``specml_utils/zcheck.py`` at ``rev``, importable beside today's package."""
-    text = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:specml_utils/zcheck.py"], check=True,
-                          capture_output=True, text=True).stdout
-    path = Path(tempfile.mkdtemp()) / "zcheck_old.py"
-    path.write_text(text.replace("from .lines import", "from specml_utils.lines import"))
-    spec = importlib.util.spec_from_file_location("zcheck_old", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def main() -> None:
@@ -57,7 +45,7 @@ def main() -> None:
     label = shift_prior(class_probabilities(bundle.classifier, x)[0], bundle.prior_weights).argmax(axis=1)
     zprob = redshift_probabilities(bundle.redshift, x)
     args = (bundle.zbins, zprob, label, bundle.class_names, bundle.z_range, flux, ivar, 10 ** bundle.grid.centres)
-    versions = {f"old ({a.old})": old_module(a.old), "new (working tree)": zcheck}
+    versions = {f"old ({a.old})": module_at(a.old, "zcheck"), "new (working tree)": zcheck}
     out = {}
     for r in range(a.rounds):
         for name, module in versions.items():

@@ -26,10 +26,7 @@ differ only as seeds do.
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -39,24 +36,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from trial_record import emit  # noqa: E402
+from trial_record import emit, module_at  # noqa: E402
 
 from specml_utils import classifiers, evaluation, models, redshift_bins, training  # noqa: E402
 from specml_utils.augment import AugmentConfig, AugmentedBatches, EpochBatches  # noqa: E402
 from specml_utils.backend import keras  # noqa: E402
-
-
-def old_module(rev: str):
-    """``specml_utils/augment.py`` at ``rev``, importable beside today's package."""
-    text = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:specml_utils/augment.py"], check=True,
-                          capture_output=True, text=True).stdout
-    path = Path(tempfile.mkdtemp()) / "augment_old.py"
-    path.write_text(text.replace("from .", "from specml_utils."))
-    spec = importlib.util.spec_from_file_location("augment_old", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["augment_old"] = module   # its dataclass looks itself up there
-    spec.loader.exec_module(module)
-    return module
 
 
 class EpochClock(keras.callbacks.Callback):
@@ -103,7 +87,7 @@ def main() -> None:
     zbins = redshift_bins.ZBins()
     build = classifiers.builders(443, zbins, 64, 4, 10, 0.2)["specnet"]
     weights = classifiers.balanced_weights(tr["label"])
-    old = old_module(a.old)
+    old = module_at(a.old, "augment")
     if a.scores:
         return scores(a, data, zbins, build, weights, old)
 
