@@ -5,7 +5,7 @@ from astropy.table import Table
 from specml_utils import sas
 from specml_utils.catalog import REQUIRED_COLUMNS
 from specml_utils.lines import C_KMS
-from specml_utils.mock import MockConfig, generate_survey, noise, physics
+from specml_utils.mock import MockConfig, generate_survey, noise, physics, templates
 from specml_utils.mock.survey import DLOGLAM, LOGLAM0, NPIX_MASTER, plan_catalog, sdss_name, sdss_names
 from specml_utils.spectra import read_spec_lite
 
@@ -76,6 +76,7 @@ def test_class_mix():
         MockConfig(class_mix={"PULSAR": 1.0}).mix()
 
 
+@pytest.mark.skipif(not templates.available(), reason="the BOSS templates (../shared) are absent")
 def test_stars_and_galaxies_as_faint_as_the_quasar_targets():
     """In the template mocks no class is told apart by its brightness alone (the analytic mock keeps
     CMASS-like galaxies); the other rows of the plan do not depend on the galaxies' magnitudes."""
