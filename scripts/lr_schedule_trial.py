@@ -3,6 +3,7 @@ and several seeds, scored on the mock validation and test splits and on the real
 
     python scripts/lr_schedule_trial.py --seeds 0 1 2 3 --record benchmarks/lr_schedule.jsonl
     python scripts/lr_schedule_trial.py --schedules cosine --epochs 25 --seeds 1 2 --record benchmarks/lr_schedule.jsonl
+    python scripts/lr_schedule_trial.py --schedules cosine --learning-rates 0.001 0.002 0.003 --seeds 1 2 --record F
 
 Needs notebook 03's default dataset (``make notebooks`` or ``specml notebooks --only 01 02 03``).
 Each (schedule, seed) takes about 2.5 minutes on 2 cores at 15 epochs (lines of the record without
@@ -22,17 +23,18 @@ from specml_utils import classifiers, evaluation, metrics, models, real, redshif
 from trial_record import emit  # scripts/ is on the path when a script runs
 
 
-def run(schedule: str, seed: int, data: dict, truth, epochs: int = 15) -> dict:
+def run(schedule: str, seed: int, data: dict, truth, epochs: int = 15, learning_rate: float = 1e-3) -> dict:
     zb = redshift_bins.ZBins()
     build = classifiers.builders(data["grid"].nbins, zb)["specnet"]
-    recipe = classifiers.Recipe(epochs=epochs, seed=seed, schedule=schedule)
+    recipe = classifiers.Recipe(epochs=epochs, seed=seed, schedule=schedule, learning_rate=learning_rate)
     with contextlib.redirect_stdout(io.StringIO()):
         weights = classifiers.balanced_weights(data["train"]["label"])
     training.seed(seed)
     model, fit = classifiers.train_one(build, data, zb, recipe, weights, seed)
     te, va = data["test"], data["val"]
     table = metrics.classification_table(te["label"], models.class_probabilities(model, te["X"])[0].argmax(1))
-    out = {"arm": schedule, "seed": seed, "epochs": epochs, "best_epoch": fit.best_epoch,
+    out = {"arm": schedule, "seed": seed, "epochs": epochs, "learning_rate": learning_rate, "best_epoch": fit.best_epoch,
+           "train_s": fit.seconds,
            "val_f1": classifiers.macro_f1(va["label"], models.class_probabilities(model, va["X"])[0]),
            "test_f1": {k: round(float(v), 4) for k, v in table["f1"].items()}}
     if len(truth):
@@ -47,13 +49,16 @@ def main(argv=None) -> int:
     ap.add_argument("--schedules", nargs="+", default=list(training.SCHEDULES))
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3])
     ap.add_argument("--epochs", type=int, default=15, help="epochs per run (notebook 04: 15)")
+    ap.add_argument("--learning-rates", type=float, nargs="+", default=[1e-3],
+                    help="initial learning rates (notebook 04: 0.001)")
     ap.add_argument("--record", type=Path, default=None, help="append each run as a JSON line to this file")
     a = ap.parse_args(argv)
     data = evaluation.load_splits()
     truth = real.truth_table()  # the real spectra, read once for every run
     for seed in a.seeds:
         for schedule in a.schedules:
-            emit(run(schedule, seed, data, truth, a.epochs), a.record)
+            for lr in a.learning_rates:
+                emit(run(schedule, seed, data, truth, a.epochs, lr), a.record)
     return 0
 
 
