@@ -236,3 +236,28 @@ def test_a_survey_made_by_other_mock_code_is_made_again(tmp_path):
     manifest.write_text(json.dumps(made))
     ensure_mock(n_spectra=40, seed=5, home=home, workers=1, progress=False)
     assert json.loads(manifest.read_text())["mock_code"] == code_fingerprint()   # made again
+
+
+def test_optical_fe2_has_the_equivalent_width_asked_and_stays_beside_hbeta():
+    lam = np.repeat(np.linspace(3500, 6500, 30001)[None, :], 2, axis=0)
+    step = lam[0, 1] - lam[0, 0]
+    alpha = np.array([-0.5, -0.2])
+    cont = (lam / 3000.0) ** (-2.0 - alpha[:, None])
+    fe2 = physics.fe2_optical(lam, np.array([10.0, 40.0]), np.array([3000.0, 6000.0]), alpha) / cont
+    lo, hi = physics.FE2_WINDOW
+    ew = fe2[:, (lam[0] > lo) & (lam[0] < hi)].sum(axis=1) * step
+    assert ew == pytest.approx([10.0, 40.0], rel=0.1)
+    far = (lam[0] < 3900) | (lam[0] > 5800)       # no Fe II line within 4σ of these
+    assert fe2[:, far].max() < 1e-3 * fe2.max()
+
+
+def test_quasars_with_strong_fe2_have_weak_oiii():
+    rng = np.random.default_rng(3)
+    lam = np.repeat(np.linspace(4400, 5200, 801)[None, :], 4000, axis=0)
+    flux, par = physics.qso_rest_flux(rng, lam)
+    r = par["r_fe2"]
+    assert np.median(r) == pytest.approx(physics.FE2_R_MEDIAN, rel=0.1)
+    # [OIII] 5008 peak above its surroundings, in quasars of the strongest and weakest Fe II quartiles
+    peak = flux[:, 608] - 0.5 * (flux[:, 590] + flux[:, 626])
+    strong, weak = r > np.quantile(r, 0.75), r < np.quantile(r, 0.25)
+    assert np.median(peak[strong] / flux[strong, 590]) < 0.6 * np.median(peak[weak] / flux[weak, 590])

@@ -5,7 +5,7 @@ wavelengths (Å) and parameters are length-n arrays, so one call makes n spectra
 in arbitrary units; :mod:`specml_utils.mock.survey` scales them to a magnitude.
 
 References for the numbers: Vanden Berk et al. 2001 (quasar composite: line equivalent widths
-and widths), Faucher-Giguère et al. 2008 (Lyα effective optical depth), Gibson et al. 2009
+and widths), Boroson & Green 1992 and Shen et al. 2011 (optical Fe II beside Hβ, its strength against [OIII]), Faucher-Giguère et al. 2008 (Lyα effective optical depth), Gibson et al. 2009
 (BAL trough velocities and widths), Kauffmann et al. 2003 (D4000 of passive and star-forming
 galaxies), Pickles 1998 / Covey et al. 2007 (stellar features by spectral type).
 """
@@ -67,6 +67,20 @@ QSO_EMISSION = [
 ]
 #: narrow lines: rest λ, median EW, scatter
 QSO_NARROW = [(3728.48, 2.0, 0.4), (4960.30, 5.0, 0.4), (5008.24, 15.0, 0.4)]
+#: optical Fe II: the strong permitted lines either side of Hβ (air wavelengths, Å; multiplets 37, 38,
+#: 42, 48, 49 and their blue neighbours) and rough relative strengths in I Zw 1 (the 4924/5018/5169
+#: multiplet strongest, the blue group weakest), which blend into the broad bumps at 4570 and 5250 Å
+FE2_OPTICAL = [(4173.46, 0.5), (4178.86, 0.5), (4233.17, 0.5), (4303.18, 0.5), (4351.77, 0.5), (4385.39, 0.5),
+               (4416.83, 0.5), (4508.29, 1.0), (4515.34, 1.0), (4520.22, 1.0), (4522.63, 1.0), (4549.47, 1.0),
+               (4555.89, 1.0), (4583.84, 1.0), (4629.34, 1.0), (4923.93, 1.5), (5018.44, 1.5), (5169.03, 1.5),
+               (5197.58, 1.0), (5234.63, 1.0), (5276.00, 1.0), (5316.62, 1.0), (5362.87, 1.0)]
+#: the window of R_FeII = EW(Fe II) / EW(Hβ) (Boroson & Green 1992)
+FE2_WINDOW = (4434.0, 4684.0)
+#: R_FeII: log-normal, median and log10 scatter (most SDSS quasars 0.1–1.5: Shen et al. 2011, Shen & Ho 2014)
+FE2_R_MEDIAN, FE2_R_SCATTER = 0.5, 0.25
+#: [OIII] weakens as Fe II strengthens (Boroson & Green's eigenvector 1): EW ∝ (R_FeII / median)^this
+OIII_FE2_SLOPE = -0.8
+AIR_TO_VACUUM = 1.00028  # n_air − 1 near 4,500 Å
 #: BAL troughs: ion, rest λ, relative depth range
 BAL_IONS = [("CIV", 1549.06, (1.0, 1.0)), ("SiIV", 1396.76, (0.4, 1.0)), ("NV", 1240.14, (0.5, 1.0)),
             ("Lyα", 1215.67, (0.3, 0.9)), ("AlIII", 1857.0, (0.0, 0.6)), ("MgII", 2799.12, (0.0, 0.8))]
@@ -278,17 +292,23 @@ def qso_rest_flux(rng, lam_rest, bal=False, mag=None):
     flux = cont.copy()
     for rest, ew_med, scatter, width_scale in QSO_EMISSION:
         ew = ew_med * 10 ** rng.normal(0, scatter, n) * baldwin
+        if rest == 4862.68:
+            ew_hbeta = ew
         shift = civ_shift * (0.5 if rest < 1450 else 1.0) if rest < 1700 else rng.normal(0, 200, n)
         centre = rest * (1 - shift / C_KMS)
         sigma = rest * fwhm * width_scale / C_KMS / 2.3548
         c_line = (rest / 3000.0) ** (-2.0 - alpha)
         flux += line(lam_rest, centre, ew * c_line, sigma, cont=1.0)
+    r_fe2 = FE2_R_MEDIAN * 10 ** rng.normal(0, FE2_R_SCATTER, n)
+    flux += fe2_optical(lam_rest, r_fe2 * ew_hbeta, fwhm, alpha)
     for rest, ew_med, scatter in QSO_NARROW:
         ew = ew_med * 10 ** rng.normal(0, scatter, n)
+        if rest in (4960.30, 5008.24):
+            ew = ew * (r_fe2 / FE2_R_MEDIAN) ** OIII_FE2_SLOPE
         sigma = rest * rng.uniform(300, 700, n) / C_KMS / 2.3548
         c_line = (rest / 3000.0) ** (-2.0 - alpha)
         flux += line(lam_rest, rest, ew * c_line, sigma, cont=1.0)
-    params = {"alpha": alpha, "fwhm": fwhm}
+    params = {"alpha": alpha, "fwhm": fwhm, "r_fe2": r_fe2}
     # narrow associated CIV absorbers in some non-BAL quasars (hard cases: not BAL troughs)
     if not bal:
         nal = rng.random(n) < 0.2
@@ -302,6 +322,24 @@ def qso_rest_flux(rng, lam_rest, bal=False, mag=None):
         flux = apply_bal(flux, lam_rest, p)
         params.update(bi_civ=balnicity_index(p), bal=p, bal_vmin=p["vmin"], bal_vmax=p["vmax"])
     return flux, params
+
+
+def fe2_optical(lam_rest, ew_window, fwhm, alpha):
+    """Optical Fe II emission (:data:`FE2_OPTICAL`) on a quasar's power-law continuum.
+
+    Every line has the broad lines' ``fwhm`` (km/s); the lines' strengths scale so that their
+    equivalent width inside :data:`FE2_WINDOW` is ``ew_window`` (Å, one per spectrum), the lines
+    outside in the same proportions.
+    """
+    rest = np.array([w for w, _ in FE2_OPTICAL]) * AIR_TO_VACUUM
+    weight = np.array([s for _, s in FE2_OPTICAL])
+    inside = (rest > FE2_WINDOW[0]) & (rest < FE2_WINDOW[1])
+    scale = np.asarray(ew_window, float) / weight[inside].sum()
+    out = np.zeros_like(lam_rest)
+    for r, w in zip(rest, weight):
+        c_line = (r / 3000.0) ** (-2.0 - alpha)
+        out += line(lam_rest, r, scale * w * c_line, r * fwhm / C_KMS / 2.3548, cont=1.0)
+    return out
 
 
 def bal_parameters(rng, n):
