@@ -170,15 +170,30 @@ def misclassified(run: dict, test: dict, zbins, n: int = 8) -> tuple[int, list]:
     return len(wrong), cases
 
 
-def seed_spread(build, data: dict, zbins, recipe: Recipe, weights, truth, prior, first: dict, seed_runs: int) -> dict:
-    """The chosen architecture trained again with seeds ``recipe.seed + 1 …``; each one's score on
-    the visually inspected real spectra, beside ``first`` (the run already made with ``recipe.seed``)."""
-    scores = {recipe.seed: first}
+def seed_spread(build, data: dict, zbins, recipe: Recipe, weights, truth, prior, first: dict, seed_runs: int,
+                first_prob) -> tuple[dict, pd.DataFrame]:
+    """The chosen architecture trained again with seeds ``recipe.seed + 1 …``.
+
+    Returns each seed's score on the visually inspected real spectra, beside ``first`` (the run
+    already made with ``recipe.seed``), and a table of each seed's F1 per class on the mock test
+    split (one row a seed; ``first_prob``: the first run's test probabilities), so that the mock's
+    figures carry their seed scatter too.
+    """
+    y = data["test"]["label"]
+    scores, f1 = {recipe.seed: first}, {recipe.seed: _f1(y, first_prob)}
     for s in range(recipe.seed + 1, recipe.seed + seed_runs):
         training.seed(s)
         model, _ = train_one(build, data, zbins, recipe, weights, s)
         scores[s] = real.score(real.classify(model, data["grid"], data["weighted"], truth, prior), truth, "VI")[1]
-    return scores
+        f1[s] = _f1(y, models.class_probabilities(model, data["test"]["X"])[0])
+    table = pd.DataFrame(f1).T
+    table.index.name = "seed"
+    return scores, table
+
+
+def _f1(y, prob) -> pd.Series:
+    """F1 per class and macro-averaged, of the most probable class."""
+    return metrics.classification_table(y, prob.argmax(axis=1))["f1"]
 
 
 def f1_beside_published(tables: dict) -> pd.DataFrame:
@@ -230,7 +245,8 @@ def save_chosen(folder, name: str, run: dict, data: dict, test_macro_f1: float, 
 
 
 def record(data: dict, best: str, tables: dict, summary: pd.DataFrame, rel: dict, real_summary: dict,
-           fine_tuned: dict, scores: dict, bal_by_bi: pd.DataFrame | None = None) -> dict:
+           fine_tuned: dict, scores: dict, bal_by_bi: pd.DataFrame | None = None,
+           seed_f1: pd.DataFrame | None = None) -> dict:
     """What notebook 04 writes to its metrics JSON (with its parameters and versions added there)."""
     return {"dataset": data["path"].name, "test_spectra": int(len(data["test"]["label"])), "chosen": best,
             "per_model": {n: {"table": t.to_dict(orient="index"), "summary": summary.loc[n].to_dict(), "ece": rel[n][1]}
@@ -239,4 +255,5 @@ def record(data: dict, best: str, tables: dict, summary: pd.DataFrame, rel: dict
             "macro_f1": float(tables[best].loc["all (macro)", "f1"]), "real": real_summary,
             "fine_tuned": {k: v for k, v in fine_tuned.items() if k != "fit"},
             "real_seed_accuracy": {str(s): v["accuracy"] for s, v in scores.items()},
+            "mock_seed_f1": {} if seed_f1 is None else {str(s): row.to_dict() for s, row in seed_f1.iterrows()},
             "bal_recall_by_bi": {} if bal_by_bi is None else bal_by_bi.to_dict(orient="index")}

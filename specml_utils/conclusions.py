@@ -153,6 +153,12 @@ def classify(m: dict) -> str:
                 text.append(f"Over {len(vals)} training seeds the accuracy on these spectra ranges "
                             f"{100 * vals[0]:.1f}–{100 * vals[-1]:.1f} %: the spread to attach to one run, beside "
                             "its Wilson interval.")
+        mock_seeds = m.get("mock_seed_f1", {})
+        if len(mock_seeds) > 1:
+            q = sorted(v["QSO"] for v in mock_seeds.values())
+            b = sorted(v["QSO_BAL"] for v in mock_seeds.values())
+            text.append(f"On the mock test split the same seeds give QSO F1 {q[0]:.3f}–{q[-1]:.3f} and BAL QSO F1 "
+                        f"{b[0]:.3f}–{b[-1]:.3f}.")
         text.append("The mock measures what the network learned from the mock; the real spectra, what it will do in "
                     "a survey — and with this few of them, the intervals are wide. The galaxy and BAL figures rest "
                     f"on {rec['GALAXY']['n']} and {rec['QSO_BAL']['n']} spectra and say little on their own.")
