@@ -5,7 +5,8 @@ wavelengths (Å) and parameters are length-n arrays, so one call makes n spectra
 in arbitrary units; :mod:`specml_utils.mock.survey` scales them to a magnitude.
 
 References for the numbers: Vanden Berk et al. 2001 (quasar composite: line equivalent widths
-and widths), Boroson & Green 1992 and Shen et al. 2011 (optical Fe II beside Hβ, its strength against [OIII]), Faucher-Giguère et al. 2008 (Lyα effective optical depth), Gibson et al. 2009
+and widths), Boroson & Green 1992 and Shen et al. 2011 (optical Fe II beside Hβ, its strength
+against [OIII]), Faucher-Giguère et al. 2008 (Lyα effective optical depth), Gibson et al. 2009
 (BAL trough velocities and widths), Kauffmann et al. 2003 (D4000 of passive and star-forming
 galaxies), Pickles 1998 / Covey et al. 2007 (stellar features by spectral type).
 """
@@ -290,17 +291,16 @@ def qso_rest_flux(rng, lam_rest, bal=False, mag=None):
     fwhm = np.clip(rng.lognormal(np.log(4500), 0.2, n), 1500, 12000)
     civ_shift = np.clip(rng.normal(700, 700, n), -300, 4000)   # CIV blueshift (km/s)
     flux = cont.copy()
+    ew_broad = {}
     for rest, ew_med, scatter, width_scale in QSO_EMISSION:
-        ew = ew_med * 10 ** rng.normal(0, scatter, n) * baldwin
-        if rest == 4862.68:
-            ew_hbeta = ew
+        ew = ew_broad[rest] = ew_med * 10 ** rng.normal(0, scatter, n) * baldwin
         shift = civ_shift * (0.5 if rest < 1450 else 1.0) if rest < 1700 else rng.normal(0, 200, n)
         centre = rest * (1 - shift / C_KMS)
         sigma = rest * fwhm * width_scale / C_KMS / 2.3548
         c_line = (rest / 3000.0) ** (-2.0 - alpha)
         flux += line(lam_rest, centre, ew * c_line, sigma, cont=1.0)
     r_fe2 = FE2_R_MEDIAN * 10 ** rng.normal(0, FE2_R_SCATTER, n)
-    flux += fe2_optical(lam_rest, r_fe2 * ew_hbeta, fwhm, alpha)
+    flux += fe2_optical(lam_rest, r_fe2 * ew_broad[4862.68], fwhm, alpha)  # R_FeII is relative to Hβ
     for rest, ew_med, scatter in QSO_NARROW:
         ew = ew_med * 10 ** rng.normal(0, scatter, n)
         if rest in (4960.30, 5008.24):
