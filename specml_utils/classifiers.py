@@ -186,9 +186,7 @@ def seed_spread(build, data: dict, zbins, recipe: Recipe, weights, truth, prior,
         model, _ = train_one(build, data, zbins, recipe, weights, s)
         scores[s] = real.score(real.classify(model, data["grid"], data["weighted"], truth, prior), truth, "VI")[1]
         f1[s] = _f1(y, models.class_probabilities(model, data["test"]["X"])[0])
-    table = pd.DataFrame(f1).T
-    table.index.name = "seed"
-    return scores, table
+    return scores, pd.DataFrame(f1).T
 
 
 def _f1(y, prob) -> pd.Series:
