@@ -29,7 +29,7 @@ import specml_utils  # noqa: E402,F401  (pins the backend)
 import keras  # noqa: E402
 
 from common import merge_results  # noqa: E402
-from specml_utils import models, quasarnet  # noqa: E402
+from specml_utils import models, quasarnet, training  # noqa: E402
 from specml_utils.augment import EpochBatches, rows  # noqa: E402
 from specml_utils.redshift_bins import ZBins  # noqa: E402
 
@@ -60,17 +60,25 @@ def matmul_flops_per_s(n: int = 2048, repeat: int = 10) -> float:
 def bench(name, model, y, x, peak, epochs=2):
     """Train (after a warm-up epoch) and predict; spectra/s and fraction of peak. Training is fed as
     the notebooks feed it (:class:`specml_utils.augment.EpochBatches`, batch 240), without
-    augmentation; inference as ``specml predict`` runs it (:func:`specml_utils.models.infer`)."""
-    model.fit(EpochBatches(x[:2400], rows(y, slice(0, 2400)), 240), epochs=1, verbose=0)
-    t = time.perf_counter()
-    model.fit(EpochBatches(x, y, 240), epochs=epochs, verbose=0)
-    train = len(x) * epochs / (time.perf_counter() - t)
+    augmentation, in the precision the notebooks train in (``training_precision("auto")``), and
+    in float32 too when that is another; inference as ``specml predict`` runs it
+    (:func:`specml_utils.models.infer`, float32)."""
+    chosen = training.training_precision("auto")
+    rates = {}
+    for policy in dict.fromkeys([chosen, "float32"]):
+        with training.computed_in(model, policy):
+            model.fit(EpochBatches(x[:2400], rows(y, slice(0, 2400)), 240), epochs=1, verbose=0)
+            t = time.perf_counter()
+            model.fit(EpochBatches(x, y, 240), epochs=epochs, verbose=0)
+            rates[policy] = round(len(x) * epochs / (time.perf_counter() - t), 1)
+    train = rates[chosen]
     models.infer(model, x[:2048])                # as specml predict runs them: predict_on_batch, 1,024 rows
     t = time.perf_counter()
     models.infer(model, x)
     pred = len(x) / (time.perf_counter() - t)
     f = flops_per_spectrum(model)
-    out = {"params": int(model.count_params()), "flops_per_spectrum": f, "train_spectra_per_s": round(train, 1),
+    out = {"params": int(model.count_params()), "flops_per_spectrum": f, "train_spectra_per_s": train,
+           "train_precision": chosen, "train_spectra_per_s_by_precision": rates,
            "inference_spectra_per_s": round(pred, 1),
            "inference_fraction_of_matmul_peak": round(pred * f / peak, 3),
            "train_fraction_of_matmul_peak": round(3 * train * f / peak, 3)}  # backward ≈ 2× forward

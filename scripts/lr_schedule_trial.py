@@ -23,17 +23,20 @@ from specml_utils import classifiers, evaluation, metrics, models, real, redshif
 from trial_record import emit  # scripts/ is on the path when a script runs
 
 
-def run(schedule: str, seed: int, data: dict, truth, epochs: int = 15, learning_rate: float = 1e-3) -> dict:
+def run(schedule: str, seed: int, data: dict, truth, epochs: int = 15, learning_rate: float = 1e-3,
+        precision: str = "float32") -> dict:
     zb = redshift_bins.ZBins()
     build = classifiers.builders(data["grid"].nbins, zb)["specnet"]
-    recipe = classifiers.Recipe(epochs=epochs, seed=seed, schedule=schedule, learning_rate=learning_rate)
+    recipe = classifiers.Recipe(epochs=epochs, seed=seed, schedule=schedule, learning_rate=learning_rate,
+                                precision=precision)
     with contextlib.redirect_stdout(io.StringIO()):
         weights = classifiers.balanced_weights(data["train"]["label"])
     training.seed(seed)
     model, fit = classifiers.train_one(build, data, zb, recipe, weights, seed)
     te, va = data["test"], data["val"]
     table = metrics.classification_table(te["label"], models.class_probabilities(model, te["X"])[0].argmax(1))
-    out = {"arm": schedule, "seed": seed, "epochs": epochs, "learning_rate": learning_rate, "best_epoch": fit.best_epoch,
+    out = {"arm": schedule, "seed": seed, "epochs": epochs, "learning_rate": learning_rate, "precision": fit.precision,
+           "best_epoch": fit.best_epoch,
            "train_s": fit.seconds,
            "val_f1": classifiers.macro_f1(va["label"], models.class_probabilities(model, va["X"])[0]),
            "test_f1": {k: round(float(v), 4) for k, v in table["f1"].items()}}

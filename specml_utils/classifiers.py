@@ -35,6 +35,7 @@ class Recipe:
     augment: bool = True
     seed: int = 0
     schedule: str = "cosine"
+    precision: str = "auto"   # :data:`specml_utils.training.PRECISIONS`
 
 
 def builders(nbins: int, zbins, filters: int = 64, depth: int = 4, kernel: int = 10, dropout: float = 0.2) -> dict:
@@ -72,7 +73,8 @@ def fine_tune(model, dataset: str, zbins, recipe: Recipe, epochs: int) -> dict:
         return {}
     out = training.fine_tune_classifier(model, dataset, zbins, epochs=epochs, learning_rate=recipe.learning_rate / 10,
                                         batch_size=recipe.batch_size, seed=recipe.seed,
-                                        augment=AugmentConfig() if recipe.augment else None)
+                                        augment=AugmentConfig() if recipe.augment else None,
+                                        precision=recipe.precision)
     display(pd.DataFrame({"before": out["before"], "after": out["after"]}).round(3))
     print(f"real spectra per split: {out['n']}; {out['fit'].epochs_run} epochs")
     return out
@@ -87,7 +89,8 @@ def train_one(build, data: dict, zbins, recipe: Recipe, weights, seed: int):
                                     data["weighted"])
     fit = training.fit(model, x, y, val["X"], models.classifier_targets(model, val["label"], val["z"], zbins),
                        epochs=recipe.epochs, batch_size=recipe.batch_size, patience=recipe.patience,
-                       sample_weight=weights, seed=seed, schedule=recipe.schedule)
+                       sample_weight=weights, seed=seed, schedule=recipe.schedule,
+                       precision=recipe.precision)
     return model, fit
 
 
@@ -103,7 +106,7 @@ def train_candidates(names, build: dict, data: dict, zbins, recipe: Recipe, weig
         val_prob, _ = models.class_probabilities(model, val["X"])
         runs[name] = {"model": model, "fit": fit, "prob": prob, "zprob": zprob, "val_prob": val_prob,
                       "predict_rate": rate}
-        print(f"{name}: {fit.epochs_run} epochs (best {fit.best_epoch}) in {fit.seconds:.0f} s")
+        print(f"{name}: {fit.epochs_run} epochs (best {fit.best_epoch}) in {fit.seconds:.0f} s ({fit.precision})")
     return runs
 
 

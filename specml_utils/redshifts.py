@@ -40,7 +40,7 @@ def train_cnn(sel: dict, zbins, nbins: int, recipe, weighted: bool, filters: int
                                     recipe.seed, weighted=weighted)
     fit = training.fit(cnn, x, y, val["X"], models.redshift_targets(cnn, val["z"], val["label"], zbins),
                        epochs=recipe.epochs, batch_size=recipe.batch_size, patience=recipe.patience, seed=recipe.seed,
-                       schedule=recipe.schedule)
+                       schedule=recipe.schedule, precision=recipe.precision)
     return cnn, fit
 
 

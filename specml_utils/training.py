@@ -1,6 +1,7 @@
-"""Training with early stopping and the best checkpoint kept, class weights, and throughput measured."""
+"""Training with early stopping and the best checkpoint kept, class weights, precision, and throughput measured."""
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -27,12 +28,14 @@ class TrainResult:
     train_spectra_per_s: float
     class_weight: dict | None = None
     params: int = 0
+    precision: str = "float32"
     extra: dict = field(default_factory=dict)
 
     def record(self) -> dict:
         """What a notebook's metrics keep of the run."""
         return {"epochs_run": self.epochs_run, "best_epoch": self.best_epoch, "seconds": self.seconds,
-                "train_spectra_per_s": self.train_spectra_per_s, "params": self.params}
+                "train_spectra_per_s": self.train_spectra_per_s, "params": self.params,
+                "precision": self.precision}
 
 
 def balanced_class_weight(labels, n_classes: int) -> dict:
@@ -58,9 +61,73 @@ def cosine_rate(epoch: int, epochs: int, initial: float) -> float:
     return float(initial * 0.5 * (1 + np.cos(np.pi * epoch / epochs)))
 
 
+#: training precisions :func:`fit` knows (notebook parameter ``precision``)
+PRECISIONS = ("auto", "float32", "mixed_bfloat16")
+
+
+def bf16_cpu(cpuinfo: str = "/proc/cpuinfo") -> bool:
+    """True when the processor multiplies bfloat16 natively (the ``avx512_bf16`` or ``amx_bf16``
+    flags of ``cpuinfo``), which TensorFlow's oneDNN kernels use; False where it cannot be read."""
+    try:
+        with open(cpuinfo) as f:
+            for line in f:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    return bool(flags & {"avx512_bf16", "amx_bf16"})
+    except OSError:
+        pass
+    return False
+
+
+def training_precision(precision: str = "auto") -> str:
+    """The precision :func:`fit` trains in: ``"float32"``, or ``"mixed_bfloat16"`` (bfloat16
+    arithmetic, float32 weights and outputs).
+
+    ``"auto"`` picks mixed bfloat16 only where it was measured to pay: the TensorFlow backend on a
+    CPU with native bfloat16 (specnet trained 1.32× faster on a 2-core AMD EPYC, with mock and real
+    figures inside the float32 seed spread: ``scripts/precision_trial.py``); float32 everywhere else,
+    GPUs included, where it was not measured.
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown training precision {precision!r}; choose from {list(PRECISIONS)}")
+    if precision != "auto":
+        return precision
+    return "mixed_bfloat16" if keras.backend.backend() == "tensorflow" and bf16_cpu() else "float32"
+
+
+@contextlib.contextmanager
+def computed_in(model: keras.Model, policy: str):
+    """Run ``model``'s layers in ``policy`` (e.g. ``"mixed_bfloat16"``) inside the block, and in
+    float32 again after it.
+
+    The layers that give the model's outputs stay float32 (a softmax over hundreds of redshift
+    bins needs more than bfloat16's 3 significant digits); the weights are float32 variables under
+    either policy, so nothing is converted, and the model saved after the block predicts in float32
+    like any other. The traced train/test/predict functions are dropped on the way in and out, so
+    that each runs in the precision of its moment.
+    """
+    if policy == "float32":
+        yield model
+        return
+    outputs = {id(t) for t in keras.tree.flatten(model.outputs)}
+    inner = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)
+             and not any(id(t) in outputs for t in keras.tree.flatten(layer.output))]
+
+    def set_policy(name):
+        for layer in inner:
+            layer.dtype_policy = name
+        model.train_function = model.test_function = model.predict_function = None
+
+    set_policy(policy)
+    try:
+        yield model
+    finally:
+        set_policy("float32")
+
+
 def fit(model: keras.Model, x, y, x_val, y_val, epochs: int = 50, batch_size: int = 240, patience: int = 8,
         class_weight: dict | None = None, sample_weight=None, checkpoint=None, seed: int = 0,
-        verbose: int = 0, schedule: str = "cosine") -> TrainResult:
+        verbose: int = 0, schedule: str = "cosine", precision: str = "auto") -> TrainResult:
     """Train ``model`` (compiled) and restore the weights of its best validation-loss epoch.
 
     ``x`` is an array with targets ``y`` (an array, or a list or dict of them), fed in shuffled
@@ -77,10 +144,12 @@ def fit(model: keras.Model, x, y, x_val, y_val, epochs: int = 50, batch_size: in
     ``patience`` epochs without improvement. The best model is
     kept on disk at ``checkpoint`` (a ``.keras`` file, written atomically) when one is given.
     ``class_weight`` is for single-output models; multi-output ones take per-spectrum
-    ``sample_weight`` (Keras applies class weights to one output only).
+    ``sample_weight`` (Keras applies class weights to one output only). ``precision`` is one of
+    :data:`PRECISIONS` (:func:`training_precision`); the model comes back float32 either way.
     """
     if schedule not in SCHEDULES:
         raise ValueError(f"unknown learning-rate schedule {schedule!r}; choose from {list(SCHEDULES)}")
+    policy = training_precision(precision)
     keras.utils.set_random_seed(seed)
     with tempfile.TemporaryDirectory() as tmpdir:
         ckpt = Path(tmpdir) / "best.keras"
@@ -99,8 +168,9 @@ def fit(model: keras.Model, x, y, x_val, y_val, epochs: int = 50, batch_size: in
         t0 = time.perf_counter()
         # validation in large batches: the same loss (a mean over spectra) up to rounding, in fewer
         # steps than Keras' default of 32 spectra (it takes no batch size from a dataset)
-        hist = model.fit(x, validation_data=(x_val, y_val), validation_batch_size=1024, epochs=epochs,
-                         callbacks=callbacks, verbose=verbose)
+        with computed_in(model, policy):
+            hist = model.fit(x, validation_data=(x_val, y_val), validation_batch_size=1024, epochs=epochs,
+                             callbacks=callbacks, verbose=verbose)
         seconds = time.perf_counter() - t0
         n_train = x.n_samples
         best = keras.saving.load_model(ckpt)
@@ -112,7 +182,7 @@ def fit(model: keras.Model, x, y, x_val, y_val, epochs: int = 50, batch_size: in
     n_epochs = len(h["loss"])
     return TrainResult(history=h, best_epoch=int(np.argmin(h["val_loss"])) + 1, epochs_run=n_epochs,
                        seconds=round(seconds, 2), train_spectra_per_s=round(n_train * n_epochs / seconds, 1),
-                       class_weight=class_weight, params=int(model.count_params()))
+                       class_weight=class_weight, params=int(model.count_params()), precision=policy)
 
 
 def _weights(y, class_weight, sample_weight):
@@ -155,7 +225,8 @@ def training_inputs(split: dict, targets, augment=None, batch_size: int = 240, s
 
 
 def fine_tune_classifier(model: keras.Model, dataset, zbins, epochs: int = 5, learning_rate: float = 1e-4,
-                         batch_size: int = 240, patience: int = 3, seed: int = 0, augment=None) -> dict:
+                         batch_size: int = 240, patience: int = 3, seed: int = 0, augment=None,
+                         precision: str = "auto") -> dict:
     """Train a (mock-trained) classifier further on a dataset of real labelled spectra.
 
     ``dataset`` is an HDF5 file written by :func:`specml_utils.preprocess.build_dataset` from real
@@ -194,5 +265,5 @@ def fine_tune_classifier(model: keras.Model, dataset, zbins, epochs: int = 5, le
     x, y = training_inputs(tr, classifier_targets(model, tr["label"], tr["z"], zbins), augment, batch_size, seed,
                            weights)
     result = fit(model, x, y, va["X"], classifier_targets(model, va["label"], va["z"], zbins), epochs=epochs,
-                 batch_size=batch_size, patience=patience, sample_weight=weights, seed=seed)
+                 batch_size=batch_size, patience=patience, sample_weight=weights, seed=seed, precision=precision)
     return {"before": before, "after": scores(), "fit": result, "n": {s: int(len(d[s]["label"])) for s in SPLITS}}

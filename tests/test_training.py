@@ -61,3 +61,66 @@ def test_arrays_train_reproducibly_in_shuffled_batches_with_list_targets_and_cla
     assert out.epochs_run == 1 and np.isfinite(out.history["loss"]).all()
     with pytest.raises(ValueError, match="class_weight needs one output"):
         training.fit(two, x, [y, x[:, :1]], x, [y, x[:, :1]], epochs=1, class_weight={0: 1.0, 1: 1.0, 2: 1.0})
+
+
+def _two_layer():
+    inp = keras.Input((8,))
+    hidden = keras.layers.Dense(16, activation="relu", name="hidden")(inp)
+    model = keras.Model(inp, keras.layers.Dense(3, activation="softmax", name="out")(hidden))
+    model.compile(keras.optimizers.Adam(1e-2), "sparse_categorical_crossentropy")
+    return model
+
+
+def _by_hand(model, x):
+    """The model's float32 forward pass in NumPy."""
+    w1, b1, w2, b2 = model.get_weights()
+    z = np.maximum(x @ w1 + b1, 0) @ w2 + b2
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def test_mixed_bfloat16_computes_inside_the_block_and_float32_after_it():
+    training.seed(0)
+    model = _two_layer()
+    x, _ = _data(64, 5)
+    with training.computed_in(model, "mixed_bfloat16"):
+        assert model.get_layer("hidden").compute_dtype == "bfloat16"
+        assert model.get_layer("out").compute_dtype == "float32"    # the softmax keeps float32
+        inside = keras.ops.convert_to_numpy(model.predict_on_batch(x))
+    after = keras.ops.convert_to_numpy(model.predict_on_batch(x))
+    assert {layer.compute_dtype for layer in model.layers} == {"float32"}
+    assert inside.dtype == np.float32
+    np.testing.assert_allclose(after, _by_hand(model, x), atol=1e-6)
+    # bfloat16 keeps ~3 significant digits: the probabilities move, but only a little
+    assert 1e-5 < np.abs(inside - after).max() < 3e-2
+
+
+def test_fit_in_mixed_bfloat16_learns_and_returns_a_float32_model(tmp_path):
+    x, y = _data(256, 6)
+    y = (x[:, 0] > 0).astype(int) + (x[:, 1] > 1)     # a rule it can learn
+    training.seed(1)
+    model = _two_layer()
+    result = training.fit(model, x, y, x, y, epochs=8, batch_size=32, patience=10, precision="mixed_bfloat16",
+                          checkpoint=tmp_path / "m.keras")
+    assert result.precision == "mixed_bfloat16" and result.record()["precision"] == "mixed_bfloat16"
+    assert result.history["loss"][-1] < 0.7 * result.history["loss"][0]
+    assert all(w.dtype == np.float32 for w in model.get_weights())
+    saved = keras.saving.load_model(tmp_path / "m.keras")
+    assert {layer.dtype_policy.name for layer in saved.layers} == {"float32"}
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(saved.predict_on_batch(x)), _by_hand(model, x), atol=1e-6)
+
+
+def test_auto_precision_is_bfloat16_only_on_a_bfloat16_cpu_under_tensorflow(tmp_path, monkeypatch):
+    with_bf16, without = tmp_path / "a", tmp_path / "b"
+    with_bf16.write_text("processor\t: 0\nflags\t\t: fpu sse avx2 avx512f avx512_bf16\n")
+    without.write_text("processor\t: 0\nflags\t\t: fpu sse avx2 avx512f avx512_vnni\n")
+    assert training.bf16_cpu(str(with_bf16)) and not training.bf16_cpu(str(without))
+    assert not training.bf16_cpu(str(tmp_path / "absent"))
+    monkeypatch.setattr(training, "bf16_cpu", lambda: True)
+    expected = "mixed_bfloat16" if keras.backend.backend() == "tensorflow" else "float32"
+    assert training.training_precision("auto") == expected
+    monkeypatch.setattr(training, "bf16_cpu", lambda: False)
+    assert training.training_precision("auto") == "float32"
+    assert training.training_precision("mixed_bfloat16") == "mixed_bfloat16"
+    with pytest.raises(ValueError, match="unknown training precision 'float16'"):
+        training.training_precision("float16")
