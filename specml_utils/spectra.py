@@ -144,7 +144,7 @@ def read_spec_lite(path, fast: bool = True, meta: bool = False) -> Spectrum:
         Parse the raw bytes (:mod:`specml_utils.fitsbytes`, about ten times faster than a full
         astropy open); falls back to astropy for layouts it does not handle.
     meta : bool
-        Also read the spAll row (HDU2) into ``Spectrum.meta`` (slower: 500 header cards).
+        Also read the spAll row (HDU2) into ``Spectrum.meta`` (:data:`META_KEYS`).
 
     Raises
     ------
@@ -152,15 +152,42 @@ def read_spec_lite(path, fast: bool = True, meta: bool = False) -> Spectrum:
         Truncated or corrupt file, missing HDU or columns.
     """
     path = path if isinstance(path, Path) else Path(path)  # Path() of a Path re-parses it
-    if fast and not meta and path.suffix == ".fits":
+    if fast and path.suffix == ".fits":
         try:
-            return _read_spec_lite_fast(path)
+            return _read_spec_lite_fast(path, meta)
         except fitsbytes.FitsFormatError:
             pass  # let astropy produce the authoritative error, or read what we could not
     return _read_spec_lite_astropy(path, meta)
 
 
-def _read_spec_lite_fast(path: Path) -> Spectrum:
+#: what ``read_spec_lite(meta=True)`` keeps of the spAll row (those the file has)
+META_KEYS = ("CLASS", "SUBCLASS", "Z", "Z_ERR", "ZWARNING", "THING_ID", "SN_MEDIAN_ALL", "PSFMAG")
+
+
+def _meta_value(value):
+    """A spAll cell as Python reads it: stripped text, a float64 array (PSFMAG's five), or a scalar."""
+    if isinstance(value, (str, bytes)):
+        return (value.decode("ascii", "replace") if isinstance(value, bytes) else value).strip()
+    return np.array(value, np.float64) if np.ndim(value) else value.item()
+
+
+def _fast_meta(buf: bytes) -> dict:
+    """The :data:`META_KEYS` of the spAll row (HDU2) from the raw bytes. A file without HDU2, or
+    with a column scaled by TZERO/TSCAL (which the fast reader does not apply), raises
+    :class:`~specml_utils.fitsbytes.FitsFormatError` and goes to astropy."""
+    cards, table = fitsbytes.read_table(buf, 2)
+    upper = {n.upper(): (k, n) for k, n in enumerate(table.dtype.names, 1)}
+    out = {}
+    for key in META_KEYS:
+        if key in upper and len(table):
+            k, name = upper[key]
+            if f"TZERO{k}" in cards or f"TSCAL{k}" in cards:
+                raise fitsbytes.FitsFormatError(f"column {name} is scaled")
+            out[key] = _meta_value(table[0][name])
+    return out
+
+
+def _read_spec_lite_fast(path: Path, meta: bool = False) -> Spectrum:
     try:
         buf = path.read_bytes()
     except OSError as err:
@@ -173,8 +200,11 @@ def _read_spec_lite_fast(path: Path) -> Spectrum:
         cards0 = fitsbytes.read_primary_cards(buf)
         ident = {key: fitsbytes.card_value(cards0, card, -1)
                  for key, card in (("plate", "PLATEID"), ("mjd", "MJD"), ("fiberid", "FIBERID"))}
+    info = {"n_nonfinite": nbad} if nbad else {}
+    if meta:
+        info.update(_fast_meta(buf))
     return Spectrum(table[col["LOGLAM"]].astype(np.float64), flux, ivar, table[col["AND_MASK"]].astype(np.int32),
-                    ident, {"n_nonfinite": nbad} if nbad else {}, str(path))
+                    ident, info, str(path))
 
 
 def _read_spec_lite_astropy(path: Path, meta: bool) -> Spectrum:
@@ -192,13 +222,9 @@ def _read_spec_lite_astropy(path: Path, meta: bool) -> Spectrum:
             if meta and len(hdul) > 2 and isinstance(hdul[2], fits.BinTableHDU):
                 row = hdul[2].data[0]
                 upper = {n.upper(): n for n in hdul[2].columns.names}
-                for key in ("CLASS", "SUBCLASS", "Z", "Z_ERR", "ZWARNING", "THING_ID", "SN_MEDIAN_ALL", "PSFMAG"):
+                for key in META_KEYS:
                     if key in upper:
-                        value = row[upper[key]]
-                        if isinstance(value, str):
-                            info[key] = value.strip()
-                        else:  # PSFMAG is ugriz, five values; the others one
-                            info[key] = np.array(value, np.float64) if np.ndim(value) else value.item()
+                        info[key] = _meta_value(row[upper[key]])
     except SpectrumReadError:
         raise
     except (OSError, ValueError, TypeError, IndexError, KeyError) as err:

@@ -66,14 +66,15 @@ PRECISIONS = ("auto", "float32", "mixed_bfloat16")
 
 
 def bf16_cpu(cpuinfo: str = "/proc/cpuinfo") -> bool:
-    """True when the processor multiplies bfloat16 natively (the ``avx512_bf16`` or ``amx_bf16``
-    flags of ``cpuinfo``), which TensorFlow's oneDNN kernels use; False where it cannot be read."""
+    """True when the processor multiplies bfloat16 natively (the ``avx512_bf16`` flag of
+    ``cpuinfo``, which processors with AMX have too), as TensorFlow's oneDNN kernels use it; False
+    where it cannot be read."""
     try:
         with open(cpuinfo) as f:
             for line in f:
                 if line.startswith("flags"):
                     flags = set(line.split(":", 1)[1].split())
-                    return bool(flags & {"avx512_bf16", "amx_bf16"})
+                    return "avx512_bf16" in flags
     except OSError:
         pass
     return False

@@ -119,3 +119,43 @@ def test_median_sn_one_definition_for_one_spectrum_and_a_batch(real_files):
     s = read_spec_lite(real_files[0])
     g = s.good()
     assert s.median_sn() == float(np.median(s.flux[g] * np.sqrt(s.ivar[g])))
+
+
+def test_spall_row_read_from_the_bytes_equals_astropys_on_every_real_file(real_files):
+    for f in real_files:
+        fast, full = read_spec_lite(f, meta=True), read_spec_lite(f, fast=False, meta=True)
+        assert set(fast.meta) == set(full.meta) and "Z" in fast.meta, f
+        for key, value in full.meta.items():
+            np.testing.assert_array_equal(fast.meta[key], value, err_msg=f"{f.name} {key}")
+            assert type(fast.meta[key]) is type(value), (f.name, key)
+
+
+def _with_spall(path, columns):
+    coadd = np.zeros(20, COADD_DTYPE)
+    coadd["LOGLAM"] = 3.6 + 1e-4 * np.arange(20)
+    coadd["IVAR"] = 1.0
+    hdus = [fits.PrimaryHDU(), fits.BinTableHDU(coadd, name="COADD")]
+    if columns:
+        hdus.append(fits.BinTableHDU.from_columns(columns, name="SPALL"))
+    fits.HDUList(hdus).writeto(path)
+    return path
+
+
+def test_spall_row_fast_and_astropy_agree_on_text_arrays_scaled_columns_and_no_hdu2(tmp_path):
+    cols = [fits.Column("CLASS", "6A", array=np.array(["QSO   "])), fits.Column("Z", "E", array=[2.5]),
+            fits.Column("PSFMAG", "5E", array=[[21.0, 20.5, 20.2, 20.1, 20.0]]),
+            fits.Column("ZWARNING", "J", array=[4])]
+    plain = _with_spall(tmp_path / "spec-0001-55555-0001.fits", cols)
+    # THING_ID as an unsigned 32-bit column: stored with TZERO, which only astropy applies
+    scaled = _with_spall(tmp_path / "spec-0001-55555-0002.fits",
+                         cols + [fits.Column("THING_ID", "J", bzero=2 ** 31, array=np.array([3_000_000_000], np.uint32))])
+    bare = _with_spall(tmp_path / "spec-0001-55555-0003.fits", None)
+    s = read_spec_lite(plain, meta=True)
+    assert s.meta == {"CLASS": "QSO", "Z": 2.5, "ZWARNING": 4, "PSFMAG": pytest.approx(s.meta["PSFMAG"])}
+    np.testing.assert_allclose(s.meta["PSFMAG"], [21.0, 20.5, 20.2, 20.1, 20.0], rtol=1e-6)
+    assert read_spec_lite(scaled, meta=True).meta["THING_ID"] == 3_000_000_000
+    assert read_spec_lite(bare, meta=True).meta == {} == read_spec_lite(bare, fast=False, meta=True).meta
+    for f in (plain, scaled):
+        full = read_spec_lite(f, fast=False, meta=True).meta
+        fast = read_spec_lite(f, meta=True).meta
+        assert set(fast) == set(full) and all(np.array_equal(fast[k], full[k]) for k in full)
