@@ -57,15 +57,15 @@ def matmul_flops_per_s(n: int = 2048, repeat: int = 10) -> float:
     return 2 * n ** 3 * repeat / (time.perf_counter() - t)
 
 
-def bench(name, model, y, x, peak, epochs=2):
+def bench(name, model, y, x, peak, epochs=2, precisions=()):
     """Train (after a warm-up epoch) and predict; spectra/s and fraction of peak. Training is fed as
     the notebooks feed it (:class:`specml_utils.augment.EpochBatches`, batch 240), without
     augmentation, in the precision the notebooks train in (``training_precision("auto")``), and
-    in float32 too when that is another; inference as ``specml predict`` runs it
+    in float32 and ``precisions`` too; inference as ``specml predict`` runs it
     (:func:`specml_utils.models.infer`, float32)."""
     chosen = training.training_precision("auto")
     rates = {}
-    for policy in dict.fromkeys([chosen, "float32"]):
+    for policy in dict.fromkeys([chosen, "float32", *precisions]):
         with training.computed_in(model, policy):
             model.fit(EpochBatches(x[:2400], rows(y, slice(0, 2400)), 240), epochs=1, verbose=0)
             t = time.perf_counter()
@@ -105,6 +105,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=12_000, help="spectra per measurement (random inputs)")
     ap.add_argument("--main-job", action="store_true", help="also time the main job (about 15 minutes)")
+    ap.add_argument("--precisions", nargs="*", default=[], choices=["float32", "mixed_bfloat16"],
+                    help="also time training in these precisions (besides the notebooks' and float32)")
     a = ap.parse_args()
     rng = np.random.default_rng(0)
     x = rng.standard_normal((a.n, 443)).astype("float32")
@@ -119,10 +121,13 @@ def main() -> None:
     red = models.compile_redshift(models.redshift_cnn(zbins=zb))
     qn = quasarnet.compile_quasarnet(quasarnet.quasarnet())
     nets = {
-        "specnet classifier": bench("specnet classifier", clf, models.classifier_targets(clf, labels, z, zb), x, peak),
-        "RNC 2.0 classifier": bench("RNC 2.0 classifier", rnc2, labels, x, peak),
-        "redshift CNN": bench("redshift CNN", red, models.redshift_targets(red, z, labels, zb), x, peak),
-        "QuasarNET 4x100": bench("QuasarNET 4x100", qn, quasarnet.box_targets(z, labels >= 2, labels == 3), x, peak),
+        "specnet classifier": bench("specnet classifier", clf, models.classifier_targets(clf, labels, z, zb), x, peak,
+                                      precisions=a.precisions),
+        "RNC 2.0 classifier": bench("RNC 2.0 classifier", rnc2, labels, x, peak, precisions=a.precisions),
+        "redshift CNN": bench("redshift CNN", red, models.redshift_targets(red, z, labels, zb), x, peak,
+                                precisions=a.precisions),
+        "QuasarNET 4x100": bench("QuasarNET 4x100", qn, quasarnet.box_targets(z, labels >= 2, labels == 3), x, peak,
+                                   precisions=a.precisions),
     }
     results["networks"] = nets
     # the classifier and the redshift CNN together, as specml predict runs them (either classifier)

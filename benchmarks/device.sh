@@ -24,7 +24,7 @@ mock=$(mktemp -d)/mock
 {
   echo "== $(date -u +%FT%TZ) ${cores} cores, backend ${KERAS_BACKEND}, GPU: $(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null || echo none)"
   test -f data/models/bundle.json || { echo "data/models/bundle.json missing: carry the main job's models"; exit 2; }
-  time python benchmarks/bench_models.py --n "$n_train"
+  time python benchmarks/bench_models.py --n "$n_train" --precisions mixed_bfloat16
   # mock generation and preprocessing at each worker count; the mock is kept for predict
   time python benchmarks/bench_data.py --n-plan 1000000 --n-mock "$n_mock" --n-preprocess "$n_pre" \
     --keep "$mock" --workers $workers
