@@ -54,6 +54,9 @@ def main(argv=None) -> int:
     ap.add_argument("--epochs", type=int, default=15, help="epochs per run (notebook 04: 15)")
     ap.add_argument("--learning-rates", type=float, nargs="+", default=[1e-3],
                     help="initial learning rates (notebook 04: 0.001)")
+    ap.add_argument("--precision", default="auto", choices=list(training.PRECISIONS),
+                    help="training precision (notebook 04: auto; the lines recorded before 2026-11-28 have no "
+                         "precision field and trained in float32)")
     ap.add_argument("--record", type=Path, default=None, help="append each run as a JSON line to this file")
     a = ap.parse_args(argv)
     data = evaluation.load_splits()
@@ -61,7 +64,7 @@ def main(argv=None) -> int:
     for seed in a.seeds:
         for schedule in a.schedules:
             for lr in a.learning_rates:
-                emit(run(schedule, seed, data, truth, a.epochs, lr), a.record)
+                emit(run(schedule, seed, data, truth, a.epochs, lr, a.precision), a.record)
     return 0
 
 
