@@ -24,7 +24,7 @@ from trial_record import emit  # scripts/ is on the path when a script runs
 
 
 def run(schedule: str, seed: int, data: dict, truth, epochs: int = 15, learning_rate: float = 1e-3,
-        precision: str = "float32") -> dict:
+        precision: str = "auto") -> dict:
     zb = redshift_bins.ZBins()
     build = classifiers.builders(data["grid"].nbins, zb)["specnet"]
     recipe = classifiers.Recipe(epochs=epochs, seed=seed, schedule=schedule, learning_rate=learning_rate,

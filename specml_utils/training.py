@@ -85,7 +85,7 @@ def training_precision(precision: str = "auto") -> str:
     arithmetic, float32 weights and outputs).
 
     ``"auto"`` picks mixed bfloat16 only where it was measured to pay: the TensorFlow backend on a
-    CPU with native bfloat16 (specnet trained 1.32× faster on a 2-core AMD EPYC, with mock and real
+    CPU with native bfloat16 (specnet trained 1.4× faster on a 2-core AMD EPYC, its mock and real
     figures inside the float32 seed spread: ``scripts/precision_trial.py``); float32 everywhere else,
     GPUs included, where it was not measured.
     """
