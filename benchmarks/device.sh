@@ -5,29 +5,36 @@
 # data/models (carry that folder):
 #
 #   bash benchmarks/device.sh            # jax on the GPU; results under the machine's own section
+#   MAIN_JOB=1 bash benchmarks/device.sh # then the main job too (every notebook, from an empty data folder)
 #   SMALL=1 bash benchmarks/device.sh    # a 2-minute dry run of the same steps on any machine
 #
-# Writes benchmarks/results.json (the machine's section: cores, GPU name, backend) and, when $OUT is
-# set, copies it and the log there.
+# Writes benchmarks/results.json (the machine's section: cores, GPU name, backend), or, when $OUT is
+# set, $OUT/results.json (a copy of the committed one, updated after each step, so a run cut short
+# still brings back what it measured) and the log beside it. $PYTHON (default python3) runs it.
 set -euo pipefail
 export KERAS_BACKEND=${KERAS_BACKEND:-jax}
 export PYTHONUNBUFFERED=1
-cores=$(python -c 'import os; print(os.cpu_count())')
+py=${PYTHON:-python3}
+cores=$($py -c 'import os; print(os.cpu_count())')
 if [[ -n "${SMALL:-}" ]]; then
   n_train=4800; n_mock=4000; n_pre=4000; n_pred=4000; workers="1 2"
 else
   n_train=96000; n_mock=32000; n_pre=20000; n_pred=32000
-  workers=$(python -c "c=$cores; print(' '.join(str(w) for w in (1, 2, 4, 8, 16) if w <= c))")
+  workers=$($py -c "c=$cores; print(' '.join(str(w) for w in (1, 2, 4, 8, 16) if w <= c))")
+fi
+if [[ -n "${OUT:-}" && -z "${SPECML_BENCH_RESULTS:-}" ]]; then
+  cp benchmarks/results.json "$OUT/results.json"
+  export SPECML_BENCH_RESULTS=$OUT/results.json
 fi
 log=${OUT:-/tmp}/device_bench.log
 mock=$(mktemp -d)/mock
 {
   echo "== $(date -u +%FT%TZ) ${cores} cores, backend ${KERAS_BACKEND}, GPU: $(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null || echo none)"
   test -f data/models/bundle.json || { echo "data/models/bundle.json missing: carry the main job's models"; exit 2; }
-  time python benchmarks/bench_models.py --n "$n_train" --precisions mixed_bfloat16
+  time $py benchmarks/bench_models.py --n "$n_train" --precisions mixed_bfloat16
   # mock generation and preprocessing at each worker count; the mock is kept for predict
-  time python benchmarks/bench_data.py --n-plan 1000000 --n-mock "$n_mock" --n-preprocess "$n_pre" \
+  time $py benchmarks/bench_data.py --n-plan 1000000 --n-mock "$n_mock" --n-preprocess "$n_pre" \
     --keep "$mock" --workers $workers
-  time python benchmarks/bench_predict.py --models data/models --mock "$mock" --n "$n_pred" --workers $workers
+  time $py benchmarks/bench_predict.py --models data/models --mock "$mock" --n "$n_pred" --workers $workers
+  if [[ -n "${MAIN_JOB:-}" ]]; then time $py benchmarks/bench_models.py --main-job-only; fi
 } 2>&1 | tee "$log"
-if [[ -n "${OUT:-}" ]]; then cp "${SPECML_BENCH_RESULTS:-benchmarks/results.json}" "$OUT/"; fi

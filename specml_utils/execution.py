@@ -4,7 +4,8 @@
 order, in one of three places, chosen by one rule:
 
 * ``workers=None`` or ``0``: here, one chunk after another;
-* ``workers=N``: on N single-threaded worker processes of this machine (a spawned process pool);
+* ``workers=N``: on N single-threaded worker processes of this machine (a spawned process pool),
+  computing on its CPU (a GPU is left to the calling process);
 * ``scheduler`` or ``client``: on an existing Dask cluster (``dask_jobqueue.SLURMCluster`` or a
   ``dask scheduler`` you started).
 
@@ -33,6 +34,9 @@ _stop_requested = False
 ONE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                   "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1",
                   "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"}
+#: local worker processes compute on the CPU: on a GPU machine each backend would otherwise take the
+#: GPU in every worker (jax reserves 75 % of its memory per process, so the second worker fails)
+CPU_ONLY_ENV = {"JAX_PLATFORMS": "cpu", "CUDA_VISIBLE_DEVICES": ""}
 
 
 def request_stop() -> None:
@@ -53,13 +57,15 @@ def _check_stop() -> None:
 
 
 def _one_thread_per_worker() -> None:
-    """Pool worker start-up: :data:`ONE_THREAD_ENV` for libraries loaded from now on, and one thread
-    for the BLAS NumPy has already loaded (a spawned worker may have imported it unpickling)."""
+    """Pool worker start-up: :data:`ONE_THREAD_ENV` and :data:`CPU_ONLY_ENV` for libraries loaded
+    from now on, and one thread for the BLAS NumPy has already loaded (a spawned worker may have
+    imported it unpickling)."""
     import numpy  # noqa: F401  (loads the BLAS, so that the limit below reaches it)
     from threadpoolctl import threadpool_limits
 
     global _limits
     os.environ.update(ONE_THREAD_ENV)
+    os.environ.update(CPU_ONLY_ENV)
     _limits = threadpool_limits(1)  # kept referenced: the limit holds for the worker's life
 
 

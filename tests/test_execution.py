@@ -42,6 +42,17 @@ def test_pool_workers_run_numpy_with_one_thread():
     assert results == [[1], [1]] and failures == []
 
 
+def _environment(_):
+    return [{k: os.environ.get(k) for k in {**execution.ONE_THREAD_ENV, **execution.CPU_ONLY_ENV}}]
+
+
+def test_pool_workers_compute_on_one_cpu_thread_and_never_take_the_gpu(monkeypatch):
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")
+    monkeypatch.setenv("JAX_PLATFORMS", "cuda")
+    ((env,),), failures = map_chunks(_environment, [[0]], workers=1, progress=False)
+    assert env == {**execution.ONE_THREAD_ENV, "JAX_PLATFORMS": "cpu", "CUDA_VISIBLE_DEVICES": ""} and not failures
+
+
 def test_here_and_on_worker_processes_give_the_same_results_in_order():
     assert map_chunks(_squares, CHUNKS, progress=False) == (SERIAL, [])
     assert map_chunks(_squares, CHUNKS, workers=2, progress=False) == (SERIAL, [])
