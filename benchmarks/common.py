@@ -56,7 +56,10 @@ def summary(section: dict) -> dict:
         out["predict_end_to_end"] = p["serial_spectra_per_s"]
         out["predict_workers"] = p.get("workers", {})
     if "preprocess" in section:
-        out["preprocess_workers"] = section["preprocess"].get("workers", {})
+        p = section["preprocess"]
+        once = "workers" in p  # sections measured before 2026-11-28 hold only end-to-end rates
+        out["preprocess_workers"] = p["workers"] if once else p.get("workers_end_to_end", {})
+        out["preprocess_workers_kind"] = "once started" if once else "end to end, start-up included"
     if "mock_scaling" in section:
         out["mock_workers"] = {w: r["spectra_per_s"] for w, r in section["mock_scaling"].items()}
     if "networks" in section:

@@ -86,12 +86,21 @@ class PreprocessConfig:
     min_bins: int = 50
     fractions: tuple = (0.6, 0.2, 0.2)
     seed: int = 0
+    #: the most spectra per chunk; fewer when that gives each worker under four chunks (see :func:`chunked`)
     chunk_size: int = 500
     workers: int | None = None
 
     @property
     def grid(self) -> Grid:
         return Grid(self.loglam_min, self.dloglam, self.nbins)
+
+
+def chunked(paths: list, chunk_size: int, workers: int) -> list:
+    """``paths`` in chunks of at most ``chunk_size``, and at least four per worker when there are
+    enough paths (at least 50 each): with fewer, the last chunks leave most workers idle while one
+    or two finish."""
+    size = max(1, min(chunk_size, max(50, -(-len(paths) // (4 * max(1, workers))))))
+    return [paths[s:s + size] for s in range(0, len(paths), size)]
 
 
 def rebin_chunk(paths, grid: Grid) -> dict:
@@ -136,8 +145,9 @@ def build_dataset(matched: Table, out, cfg: PreprocessConfig = PreprocessConfig(
     t0 = time.perf_counter()
     grid = cfg.grid
     paths = [str(p) for p in matched["PATH"]]
-    chunks = [paths[s:s + cfg.chunk_size] for s in range(0, len(paths), cfg.chunk_size)]
-    results, lost = map_chunks(rebin_chunk, chunks, (grid,), workers=per_core(cfg.workers), scheduler=scheduler,
+    workers = per_core(cfg.workers)
+    chunks = chunked(paths, cfg.chunk_size, workers)
+    results, lost = map_chunks(rebin_chunk, chunks, (grid,), workers=workers, scheduler=scheduler,
                                progress=progress, desc="preprocess")
     n_in = len(paths)
     row_of = {p: i for i, p in enumerate(paths)}

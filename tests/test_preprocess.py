@@ -5,7 +5,7 @@ import pytest
 
 from specml_utils import catalog, sources
 from specml_utils.atomic import atomic_path
-from specml_utils.preprocess import PreprocessConfig, build_dataset, load_dataset, stratified_split
+from specml_utils.preprocess import PreprocessConfig, build_dataset, chunked, load_dataset, stratified_split
 from specml_utils.spectra import COADD_DTYPE, spec_lite_bytes
 
 
@@ -110,3 +110,15 @@ def test_a_catalog_without_usable_spectra_is_a_clear_error(small_mock, tmp_path)
     with pytest.raises(ValueError, match="no usable spectrum: 5 catalog rows"):
         build_dataset(matched, tmp_path / "x.h5", PreprocessConfig(workers=1), progress=False)
     assert not (tmp_path / "x.h5").exists()
+
+
+@pytest.mark.parametrize("n, size, workers, expect", [(20000, 500, 16, 313), (20000, 500, 2, 500), (1000, 500, 16, 50),
+                                                       (30, 500, 4, 30), (3, 500, 1, 3), (0, 500, 2, 0)])
+def test_chunks_give_every_worker_several_and_lose_nothing(n, size, workers, expect):
+    paths = [f"f{i}" for i in range(n)]
+    chunks = chunked(paths, size, workers)
+    assert sum(chunks, []) == paths
+    assert max(map(len, chunks), default=0) == expect
+    if n >= 4 * workers * 50:
+        assert len(chunks) >= 4 * workers
+
