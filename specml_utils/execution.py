@@ -35,7 +35,7 @@ ONE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_
                   "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1",
                   "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"}
 #: local worker processes compute on the CPU: on a GPU machine each backend would otherwise take the
-#: GPU in every worker (jax reserves 75 % of its memory per process, so the second worker fails)
+#: GPU in every worker (by default jax reserves 75 % of the GPU's memory in each process)
 CPU_ONLY_ENV = {"JAX_PLATFORMS": "cpu", "CUDA_VISIBLE_DEVICES": ""}
 
 
