@@ -14,6 +14,7 @@ The validation split is never augmented, so the selection of the best epoch stay
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -102,15 +103,29 @@ def rows(t, sel):
     return t[sel]
 
 
-class EpochBatches(keras.utils.PyDataset):
-    """Shuffled batches of arrays for ``keras.Model.fit``, each epoch drawn whole when it begins.
+_DRAWER = None
 
-    A new order of the spectra is drawn at the start of every epoch and the epoch's inputs made
-    in that order (:meth:`_inputs`: here the rows themselves); batches are consecutive slices.
-    So every spectrum is seen exactly once per epoch, every random draw happens in one thread in
-    one order (the same seed gives the same training), and a batch costs a slice. The price is one
-    epoch's inputs held in memory (n × n_bins float32: 20 MB for notebook 04's 11,446 spectra, 1.8 GB
-    for a million), beside the arrays it draws from.
+
+def _drawer() -> ThreadPoolExecutor:
+    """The one thread that draws the next epochs of every dataset, one draw after another."""
+    global _DRAWER
+    if _DRAWER is None:
+        _DRAWER = ThreadPoolExecutor(1, thread_name_prefix="specml-epoch")
+    return _DRAWER
+
+
+class EpochBatches(keras.utils.PyDataset):
+    """Shuffled batches of arrays for ``keras.Model.fit``, each epoch drawn whole before it begins.
+
+    A new order of the spectra is drawn for every epoch and the epoch's inputs made in that order
+    (:meth:`_inputs`: here the rows themselves); batches are consecutive slices. So every spectrum
+    is seen exactly once per epoch, every random draw happens in one order (the same seed gives the
+    same training), and a batch costs a slice. The next epoch is drawn in a background thread while
+    the current one trains — each draw starts when the one before has been taken, so the random
+    draws come in the same order as drawn one at a time — and taken at the epoch's end
+    (``on_epoch_end``); the augmentation (0.15–0.2 s an epoch for notebook 04) then no longer stops
+    the training loop. The price is two epochs' inputs held in memory (n × n_bins float32 each:
+    20 MB for notebook 04's 11,446 spectra, 1.8 GB for a million), beside the arrays they are drawn from.
 
     Keras reads the batches with two worker threads through its ordered queue. With one (its
     default, and what it does with plain arrays too) it prefetches through TensorFlow's
@@ -135,17 +150,24 @@ class EpochBatches(keras.utils.PyDataset):
         self.batch_size = batch_size
         self.n_samples = len(x)
         self.rng = np.random.default_rng(seed)
-        self.epochs_drawn = 0
+        self.epochs_drawn = 0      # epochs made current so far
+        self._next = None
         self._draw_epoch()
 
     def _inputs(self, order):
         return self.source[order]
 
-    def _draw_epoch(self):
+    def _make_epoch(self):
         order = self.rng.permutation(self.n_samples)
-        self.order, self.x, self.y = order, self._inputs(order), rows(self.targets, order)
-        self.w = None if self.sample_weight is None else self.sample_weight[order]
+        w = None if self.sample_weight is None else self.sample_weight[order]
+        return order, self._inputs(order), rows(self.targets, order), w
+
+    def _draw_epoch(self):
+        """Make the next epoch current (drawn meanwhile, or now the first time), then start drawing the one after."""
+        epoch = self._next.result() if self._next is not None else self._make_epoch()
+        self.order, self.x, self.y, self.w = epoch
         self.epochs_drawn += 1
+        self._next = _drawer().submit(self._make_epoch)
 
     def __len__(self) -> int:
         return int(np.ceil(self.n_samples / self.batch_size))

@@ -71,6 +71,19 @@ def test_the_same_seed_draws_the_same_epochs():
         a.on_epoch_end(), b.on_epoch_end()
 
 
+def test_epochs_drawn_ahead_come_in_the_order_of_draws_made_one_at_a_time():
+    from specml_utils.augment import EpochBatches
+
+    x = np.arange(50, dtype=np.float32)[:, None] * np.ones((1, 3), np.float32)
+    ds = EpochBatches(x, np.arange(50), batch_size=20, seed=11)
+    rng = np.random.default_rng(11)
+    for epoch in range(1, 4):
+        order = rng.permutation(50)
+        assert ds.epochs_drawn == epoch and np.array_equal(ds.order, order)
+        assert np.array_equal(np.concatenate([ds[k][1] for k in range(len(ds))]), order)
+        ds.on_epoch_end()
+
+
 def test_fit_reads_each_epoch_whole_from_one_draw():
     """Keras prepares the next epoch's iterator before it calls ``on_epoch_end``: no batch of an epoch
     may come from another epoch's draw, and every batch of every epoch is read once."""
