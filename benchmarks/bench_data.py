@@ -79,6 +79,7 @@ def bench_preprocess(home: Path, n: int, worker_counts=(1, 2)) -> dict:
         with fits.open(p) as h:
             np.array(h[1].data["FLUX"])
     astropy_rate = len(sample) / (time.perf_counter() - t)
+
     def timed(rows, workers, chunk_size=500):
         with tempfile.TemporaryDirectory() as tmp:
             t = time.perf_counter()

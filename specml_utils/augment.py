@@ -124,7 +124,8 @@ class EpochBatches(keras.utils.PyDataset):
     the current one trains — each draw starts when the one before has been taken, so the random
     draws come in the same order as drawn one at a time — and taken at the epoch's end
     (``on_epoch_end``); the augmentation (0.15–0.2 s an epoch for notebook 04) then no longer stops
-    the training loop. The price is two epochs' inputs held in memory (n × n_bins float32 each:
+    the training loop — which pays where cores would otherwise wait, as beside a GPU; on 2 busy cores
+    it gained nothing (``benchmarks/epoch_ahead.jsonl``). The price is two epochs' inputs held in memory (n × n_bins float32 each:
     20 MB for notebook 04's 11,446 spectra, 1.8 GB for a million), beside the arrays they are drawn from.
 
     Keras reads the batches with two worker threads through its ordered queue. With one (its
