@@ -81,16 +81,16 @@ class _Run:
     failed chunk, retried alone.
     """
 
-    def __init__(self, chunks, isolate, bar, weight):
+    def __init__(self, chunks, isolate, bar, weight, consume=None):
         self.todo = (((i, -1), c) for i, c in enumerate(chunks))
         self.again = deque()              # whole chunks whose worker died once: run again as they are
         self.retry = deque()              # (key, [item]) of a failed chunk, to run one at a time
         self.deaths = {}
         self.results, self.failures = {}, []
-        self.isolate, self.bar, self.weight = isolate, bar, weight
+        self.isolate, self.bar, self.weight, self.consume = isolate, bar, weight, consume
 
     def done(self, key, payload, result) -> None:
-        self.results[key] = result
+        self.results[key] = result if self.consume is None else self.consume(result)
         self.bar.update(self.weight(payload))
 
     def failed(self, key, payload, err, died: bool = False) -> None:
@@ -213,7 +213,8 @@ def per_core(workers: int | None) -> int:
 
 def map_chunks(func: Callable, chunks: list, args: tuple = (), *, workers: int | None = None,
                scheduler: str | None = None, client=None, isolate: bool = True, progress: bool = True,
-               desc: str = "", unit: str = "file", weight: Callable = len) -> tuple[list, list]:
+               desc: str = "", unit: str = "file", weight: Callable = len,
+               consume: Callable | None = None) -> tuple[list, list]:
     """``[func(chunk, *args) for chunk in chunks]``, in chunk order, where the module docstring says.
 
     Parameters
@@ -230,6 +231,10 @@ def map_chunks(func: Callable, chunks: list, args: tuple = (), *, workers: int |
         otherwise raise the first failure.
     weight : callable
         What a chunk adds to the progress bar (default: its length).
+    consume : callable, optional
+        Called here with each result as it arrives, in the order chunks finish, while the others
+        still run; what it returns is kept in the result's place. A caller that assembles the
+        results does it this way during the run rather than after it (and need not hold them all).
 
     Returns
     -------
@@ -241,7 +246,7 @@ def map_chunks(func: Callable, chunks: list, args: tuple = (), *, workers: int |
 
     chunks = list(chunks)
     bar = tqdm(total=sum(weight(c) for c in chunks), desc=desc, unit=unit, disable=not progress, mininterval=1.0)
-    run = _Run(chunks, isolate, bar, weight)
+    run = _Run(chunks, isolate, bar, weight, consume)
     try:
         if client is not None or scheduler:
             from dask.distributed import Client

@@ -147,20 +147,30 @@ def build_dataset(matched: Table, out, cfg: PreprocessConfig = PreprocessConfig(
     paths = [str(p) for p in matched["PATH"]]
     workers = per_core(cfg.workers)
     chunks = chunked(paths, cfg.chunk_size, workers)
-    results, lost = map_chunks(rebin_chunk, chunks, (grid,), workers=workers, scheduler=scheduler,
-                               progress=progress, desc="preprocess")
     n_in = len(paths)
     row_of = {p: i for i, p in enumerate(paths)}
     flux = np.zeros((n_in, grid.nbins), np.float32)
     ivar = np.zeros((n_in, grid.nbins), np.float32)
+    x = np.zeros((n_in, grid.nbins), np.float32)
     sn = np.zeros(n_in, np.float32)
+    nvalid = np.zeros(n_in, int)
     keep = np.zeros(n_in, bool)
-    reasons, examples = Counter(), {}
-    for r in results:
+
+    def place(r: dict) -> dict:
+        """A chunk's spectra into their catalog rows, standardised, as it arrives (while the workers
+        go on): what is left to do after the last chunk is then little more than writing the file."""
         rows = np.array([row_of[r["paths"][i]] for i in r["ok"]], int)
         if rows.size:
             flux[rows], ivar[rows], sn[rows] = r["flux"], r["ivar"], r["sn"]
+            x[rows] = standardize(r["flux"], r["ivar"], cfg.weighted)  # row by row: the same wherever it runs
+            nvalid[rows] = np.count_nonzero(r["ivar"] > 0, axis=1)
             keep[rows] = True
+        return {"paths": r["paths"], "errors": r["errors"]}
+
+    results, lost = map_chunks(rebin_chunk, chunks, (grid,), workers=workers, scheduler=scheduler,
+                               progress=progress, desc="preprocess", consume=place)
+    reasons, examples = Counter(), {}
+    for r in results:
         for i, why in r["errors"]:
             reasons[why] += 1
             examples.setdefault(why, []).append(r["paths"][i])
@@ -168,18 +178,16 @@ def build_dataset(matched: Table, out, cfg: PreprocessConfig = PreprocessConfig(
         why = why.split(":")[0]
         reasons[why] += 1
         examples.setdefault(why, []).append(path)
-    for row in np.flatnonzero(keep):
+    for row in np.flatnonzero(keep & (nvalid < max(1, cfg.min_bins))):  # those skip_reason refuses
         why = skip_reason(ivar[row], cfg.min_bins)
-        if why:
-            keep[row] = False
-            reasons[why] += 1
-            examples.setdefault(why, []).append(paths[row])
+        keep[row] = False
+        reasons[why] += 1
+        examples.setdefault(why, []).append(paths[row])
     sel = np.flatnonzero(keep)
     if sel.size == 0:
         raise ValueError(f"no usable spectrum: {n_in} catalog rows matched, all skipped "
                          f"({', '.join(f'{k}: {v}' for k, v in reasons.items()) or 'no spectra on disk'})")
     t = matched[sel]
-    x = standardize(flux[sel], ivar[sel], cfg.weighted)
     labels = np.asarray(t["LABEL"])
     split = stratified_split(labels, np.asarray(t["THING_ID"]), cfg.fractions, cfg.seed)
     bal = (np.asarray(t["BAL_FLAG_VI"]) if "BAL_FLAG_VI" in t.colnames
@@ -195,9 +203,8 @@ def build_dataset(matched: Table, out, cfg: PreprocessConfig = PreprocessConfig(
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **(provenance or {})}
     with atomic_path(out, ".h5") as tmp:
         with h5py.File(tmp, "w") as h:
-            h["X"] = x
-            h["flux"] = flux[sel]
-            h["ivar"] = ivar[sel]
+            for name, rows in (("X", x), ("flux", flux), ("ivar", ivar)):
+                _write_rows(h, name, rows, sel)
             h["loglam"] = grid.centres
             h["label"] = labels.astype(np.int8)
             h["class_names"] = np.array(CLASS_NAMES, dtype="S7")
@@ -216,6 +223,14 @@ def build_dataset(matched: Table, out, cfg: PreprocessConfig = PreprocessConfig(
     report["seconds"] = round(elapsed, 2)
     report["spectra_per_s"] = round(n_in / elapsed, 1) if elapsed > 0 else None
     return report
+
+
+def _write_rows(h: h5py.File, name: str, rows: np.ndarray, sel: np.ndarray, block: int = 2048) -> None:
+    """``h[name] = rows[sel]`` a block of rows at a time: no full-size copy to make (and page in)
+    before the file is written."""
+    dset = h.create_dataset(name, (sel.size,) + rows.shape[1:], rows.dtype)
+    for s in range(0, sel.size, block):
+        dset[s:s + block] = rows[sel[s:s + block]]
 
 
 def load_dataset(path, split: str | None = None) -> dict:

@@ -59,6 +59,24 @@ def test_here_and_on_worker_processes_give_the_same_results_in_order():
     assert execution.per_core(None) == os.cpu_count() and execution.per_core(3) == 3
 
 
+@pytest.mark.parametrize("workers, bad", [(0, None), (2, 6)])
+def test_consume_sees_each_result_as_it_arrives_and_its_return_comes_back_in_order(workers, bad):
+    seen = []
+
+    def consume(result):
+        seen.append(result)
+        return sum(result)
+
+    results, failures = map_chunks(_squares, CHUNKS, (None, None, bad), workers=workers, progress=False,
+                                   consume=consume)
+    # on workers, the chunk holding the bad item 6 is retried item by item: each of those results is consumed
+    parts = [[c] if bad not in chunk else [[x * x] for x in chunk if x != bad] for chunk, c in zip(CHUNKS, SERIAL)]
+    expect = [r for p in parts for r in p]
+    assert sorted(map(tuple, seen)) == sorted(map(tuple, expect)) and len(seen) == len(expect)
+    assert results == [sum(r) for r in expect]
+    assert [f[0] for f in failures] == ([] if bad is None else ["6"])
+
+
 def test_a_worker_that_dies_once_loses_nothing(tmp_path):
     marker = tmp_path / "died"
     results, failures = map_chunks(_squares, CHUNKS, (str(marker),), workers=2, progress=False)

@@ -5,6 +5,7 @@ import pytest
 
 from specml_utils import catalog, sources
 from specml_utils.atomic import atomic_path
+from specml_utils.grid import standardize
 from specml_utils.preprocess import PreprocessConfig, build_dataset, chunked, load_dataset, stratified_split
 from specml_utils.spectra import COADD_DTYPE, spec_lite_bytes
 
@@ -58,6 +59,30 @@ def test_build_dataset_reports_bad_files(small_mock, tmp_path):
     assert ds["loglam"][0] == pytest.approx(np.log10(3600) + 5e-4)
     test = load_dataset(out, split="test")
     assert len(test["label"]) == rep["spectra_out"] - np.sum(ds["split"] != 2)
+
+
+def test_the_dataset_is_the_same_however_the_chunks_arrive(small_mock, tmp_path):
+    """Each chunk is placed and standardised as it comes back, in whatever order the workers finish:
+    the file must be the one a single pass over all spectra gives, skipped spectra included."""
+    home, _ = small_mock
+    matched, _ = catalog.crossmatch(catalog.clean(sources.load_catalog(home))[0], home)
+    coadd = np.zeros(100, COADD_DTYPE)
+    coadd["LOGLAM"] = 3.56 + 1e-4 * np.arange(100)   # ivar 0 everywhere: skipped
+    zero = tmp_path / "spec-0001-00001-0002.fits"
+    zero.write_bytes(spec_lite_bytes([], coadd, np.zeros(1, dtype=[("CLASS", "S6")])))
+    matched["PATH"][5] = str(zero)
+    reps, sets = [], []
+    for k, (workers, size) in enumerate([(1, 1000), (2, 7)]):
+        reps.append(build_dataset(matched, tmp_path / f"{k}.h5", PreprocessConfig(workers=workers, chunk_size=size),
+                                  progress=False))
+        sets.append(load_dataset(tmp_path / f"{k}.h5"))
+    assert reps[0]["skipped"] == reps[1]["skipped"] == {"no valid pixel on the grid (ivar 0 everywhere or no overlap)": 1}
+    a, b = sets
+    assert a.keys() == b.keys()
+    for key in a:
+        if key not in ("provenance", "report"):
+            np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    np.testing.assert_array_equal(a["X"], standardize(a["flux"], a["ivar"]))  # all at once, as before
 
 
 def test_atomic_write_leaves_nothing_on_failure(tmp_path):
