@@ -94,15 +94,20 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def gpu_present() -> bool:
+    """Whether this machine shows an NVIDIA GPU (a device file, or CUDA_VISIBLE_DEVICES naming one)."""
+    import os
+
+    return os.environ.get("CUDA_VISIBLE_DEVICES", "") not in ("", "-1") or Path("/dev/nvidia0").exists()
+
+
 def machine_label() -> str:
     """Where timings were measured: cores, processor, GPU or none, Keras backend, date."""
     import os
     import time
 
     backend = os.environ.get("KERAS_BACKEND", "tensorflow")
-    gpu = "no GPU"
-    if os.environ.get("CUDA_VISIBLE_DEVICES", "") not in ("", "-1") or Path("/dev/nvidia0").exists():
-        gpu = "a GPU present"
+    gpu = "a GPU present" if gpu_present() else "no GPU"
     return (f"{os.cpu_count()} cores ({cpu_model()}), {gpu}, Keras backend {backend}, "
             f"{time.strftime('%Y-%m-%d')}")
 

@@ -1,5 +1,9 @@
-"""Notebook 04's breakdowns, checked on small cases counted by hand."""
+"""Notebook 04's breakdowns, checked on small cases counted by hand; its seed spread trained at once and one after the other."""
+import concurrent.futures as cf
+import multiprocessing
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from specml_utils import classifiers, conclusions
@@ -64,3 +68,42 @@ def test_seed_spread_scores_every_seed_on_the_mock_test_split(monkeypatch):
                                                             for c in CLASS_NAMES}}},
                                  "mock_seed_f1": {str(s): row.to_dict() for s, row in f1.iterrows()}})
     assert "the same seeds give QSO F1 0.667–1.000 and BAL QSO F1 0.800–1.000" in text
+
+
+def test_seeds_trained_at_the_same_time_give_the_networks_they_give_one_after_the_other(small_mock, tmp_path):
+    """The seed spread trains its seeds in processes of their own, at once, where there is no GPU:
+    each must be the network the same seed gives in this process, to the last digit."""
+    from specml_utils import catalog, sources, training
+    from specml_utils.grid import Grid
+    from specml_utils.preprocess import SPLITS, PreprocessConfig, build_dataset, load_dataset
+    from specml_utils.redshift_bins import ZBins
+
+    home, _ = small_mock
+    matched, _ = catalog.crossmatch(catalog.clean(sources.load_catalog(home))[0], home)
+    build_dataset(matched, tmp_path / "ds.h5", PreprocessConfig(workers=1), progress=False)
+    data = {s: load_dataset(tmp_path / "ds.h5", s) for s in SPLITS}
+    cfg = data["test"]["provenance"]["config"]
+    data.update(grid=Grid(cfg["loglam_min"], cfg["dloglam"], cfg["nbins"]), weighted=bool(cfg["weighted"]))
+    # a few mock spectra stand in for the real ones, labelled as the inspectors' would be
+    rows = matched[:12]
+    truth = pd.DataFrame({"FILE": [p.rsplit("/", 1)[-1] for p in rows["PATH"]], "PATH": list(rows["PATH"]),
+                          "label_source": "VI", "true_class": np.array(CLASS_NAMES)[rows["LABEL"]],
+                          "z_true": np.asarray(rows["Z_VI"], float), "z_conf": 3})
+    zbins = ZBins()
+    build = classifiers.builders(cfg["nbins"], zbins, filters=8, depth=2)["specnet"]
+    recipe = classifiers.Recipe(epochs=1, batch_size=64, seed=0)
+    labels = data["train"]["label"]
+    weights = training.sample_weights(labels, training.balanced_class_weight(labels, len(CLASS_NAMES)))
+    first = {"accuracy": {"value": 1.0}}
+    prob0 = np.eye(4)[data["test"]["label"]]
+    alone = classifiers.seed_spread(build, data, zbins, recipe, weights, truth, None, first, 3, prob0, parallel=False)
+    at_once = classifiers.seed_spread(build, data, zbins, recipe, weights, truth, None, first, 3, prob0, parallel=True)
+    assert list(alone[1].index) == [0, 1, 2]
+    assert alone[0] == at_once[0]
+    pd.testing.assert_frame_equal(alone[1], at_once[1], check_exact=True)
+    # and the networks themselves: every test probability, bit for bit
+    job = (build, data, zbins, recipe, weights, truth, None)
+    with cf.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        elsewhere = list(pool.map(classifiers._seed_run, [job, job], [1, 2]))
+    for s, (_, prob) in zip([1, 2], elsewhere):
+        np.testing.assert_array_equal(classifiers._seed_run(job, s)[1], prob)
