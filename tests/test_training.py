@@ -63,6 +63,26 @@ def test_arrays_train_reproducibly_in_shuffled_batches_with_list_targets_and_cla
         training.fit(two, x, [y, x[:, :1]], x, [y, x[:, :1]], epochs=1, class_weight={0: 1.0, 1: 1.0, 2: 1.0})
 
 
+def test_fit_returns_the_weights_of_its_best_validation_epoch_not_its_last():
+    # separate training and validation sets, and a rate high enough that validation loss goes up again
+    x, y = _data(200, 4)
+    xv, yv = _data(100, 5)
+    training.seed(0)
+    model = _tiny(lr=0.5)
+    out = training.fit(model, x, y, xv, yv, epochs=8, batch_size=20, patience=10, seed=0, schedule="plateau",
+                       precision="float32")
+    losses = out.history["val_loss"]
+    assert out.best_epoch == int(np.argmin(losses)) + 1 < len(losses)   # the case this test is about
+    assert model.evaluate(xv, yv, batch_size=1024, verbose=0) == pytest.approx(min(losses), rel=1e-5)
+    # the callback on its own: the weights of the lowest loss, ties and missing losses left alone
+    keep = training.BestWeights()
+    keep.set_model(model)
+    for loss, fill in ((3.0, 1.0), (1.0, 2.0), (1.0, 3.0), (None, 4.0), (2.0, 5.0)):
+        model.set_weights([np.full_like(w, fill) for w in model.get_weights()])
+        keep.on_epoch_end(0, {} if loss is None else {"val_loss": loss})
+    assert keep.best == 1.0 and all((w == 2.0).all() for w in keep.weights)
+
+
 def _two_layer():
     inp = keras.Input((8,))
     hidden = keras.layers.Dense(16, activation="relu", name="hidden")(inp)
