@@ -70,8 +70,11 @@ def stage_costs(files, bundle, repeat: int = 3) -> dict:
     return out
 
 
-def workers_run(files, models: Path, counts) -> dict:
-    """``predict_files(..., workers=N)`` for each N: rates, start-up, and the workers' peak memory."""
+def workers_run(files, models: Path, counts, survey_repeat: int = 0) -> dict:
+    """``predict_files(..., workers=N)`` for each N: rates, start-up, and the workers' peak memory;
+    with ``survey_repeat`` K, also one run at the largest N over the file list K times over (a
+    survey-sized list, each file read and predicted every time it appears, from the page cache):
+    the end-to-end rate once start-up is a small part of the run."""
     out = {"workers": {}, "workers_end_to_end": {}, "workers_start_up_s": {}}
 
     def timed(files_, n, chunk_files=256):
@@ -92,10 +95,17 @@ def workers_run(files, models: Path, counts) -> dict:
         print(f"{n} workers: {out['workers'][str(n)]} spectra/s once started, {out['workers_end_to_end'][str(n)]} "
               f"end to end, start-up {t_small:.1f} s", flush=True)
     out["worker_peak_rss_mb_after_all"] = round(_children_peak_mb(), 1)
+    if survey_repeat > 1:
+        n = max(counts)
+        n_all, t_all = timed(files * survey_repeat, n)
+        out["survey_end_to_end"] = {"workers": n, "files": n_all, "seconds": round(t_all, 1),
+                                    "spectra_per_s": round(n_all / t_all, 1)}
+        print(f"{n} workers, {n_all:,} files ({survey_repeat}× the list): {n_all / t_all:.1f} spectra/s end to end",
+              flush=True)
     return out
 
 
-def workers_in_child(files, models: Path, counts) -> dict:
+def workers_in_child(files, models: Path, counts, survey_repeat: int = 0) -> dict:
     """:func:`workers_run` in a fresh process that never loads the backend or the models. A worker's
     peak resident memory, as the kernel reports it to its parent, is at least what its parent held
     when it started the worker (fork, then exec): started from this process, which holds the models
@@ -107,7 +117,8 @@ def workers_in_child(files, models: Path, counts) -> dict:
         listing.write("\n".join(files))
         listing.flush()
         done = subprocess.run([sys.executable, __file__, "--workers-only", listing.name, "--models", str(models),
-                               "--workers", *map(str, counts)], capture_output=True, text=True, check=True)
+                               "--workers", *map(str, counts), "--survey-repeat", str(survey_repeat)],
+                              capture_output=True, text=True, check=True)
     print("".join(line + "\n" for line in done.stdout.splitlines()[:-1]), end="", flush=True)
     return json.loads(done.stdout.splitlines()[-1])
 
@@ -118,10 +129,13 @@ def main() -> None:
     ap.add_argument("--mock", type=Path, default=sources.mock_home(20_000, 12345, "balanced"))
     ap.add_argument("--n", type=int, default=20_000)
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts to measure")
+    ap.add_argument("--survey-repeat", type=int, default=0,
+                    help="also predict the file list this many times over on the most workers (survey scale)")
     ap.add_argument("--workers-only", type=Path, default=None, help=argparse.SUPPRESS)  # the child of workers_in_child
     a = ap.parse_args()
     if a.workers_only:
-        print(json.dumps(workers_run(a.workers_only.read_text().split("\n"), a.models, a.workers)), flush=True)
+        print(json.dumps(workers_run(a.workers_only.read_text().split("\n"), a.models, a.workers, a.survey_repeat)),
+              flush=True)
         return
     if not (a.models / "bundle.json").exists() or not a.mock.exists():
         sys.exit("run the main job first (make all): it makes the mock survey and the models")
@@ -138,7 +152,7 @@ def main() -> None:
         key = "serial_spectra_per_s" if overlap else "serial_no_overlap_spectra_per_s"
         out[key] = round(len(rows) / (time.perf_counter() - t), 1)
         print(key, out[key], flush=True)
-    out.update(workers_in_child(files, a.models, a.workers))
+    out.update(workers_in_child(files, a.models, a.workers, a.survey_repeat))
     out["stage_ms_per_spectrum"] = stage_costs(files[:4096], bundle)
     print("stage_ms_per_spectrum", out["stage_ms_per_spectrum"], flush=True)
     print("predict:", json.dumps(out), flush=True)

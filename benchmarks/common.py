@@ -55,6 +55,8 @@ def summary(section: dict) -> dict:
         p = section["predict"]
         out["predict_end_to_end"] = p["serial_spectra_per_s"]
         out["predict_workers"] = p.get("workers", {})
+        if "survey_end_to_end" in p:  # the file list many times over on the most workers
+            out["predict_workers_survey_end_to_end"] = p["survey_end_to_end"]
     if "preprocess" in section:
         p = section["preprocess"]
         once = "workers" in p  # sections measured before 2026-11-28 hold only end-to-end rates

@@ -17,9 +17,10 @@ export PYTHONUNBUFFERED=1
 py=${PYTHON:-python3}
 cores=$($py -c 'import os; print(os.cpu_count())')
 if [[ -n "${SMALL:-}" ]]; then
-  n_train=4800; n_mock=4000; n_pre=4000; n_pred=4000; workers="1 2"
+  n_train=4800; n_mock=4000; n_pre=4000; n_pred=4000; repeat=2; workers="1 2"
 else
-  n_train=96000; n_mock=32000; n_pre=20000; n_pred=32000
+  # predict: 16,000 files at each worker count, then 32 times that list (512,000 files) on the most
+  n_train=96000; n_mock=32000; n_pre=20000; n_pred=16000; repeat=32
   workers=$($py -c "c=$cores; print(' '.join(str(w) for w in (1, 2, 4, 8, 16) if w <= c))")
 fi
 if [[ -n "${OUT:-}" && -z "${SPECML_BENCH_RESULTS:-}" ]]; then
@@ -35,6 +36,7 @@ mock=$(mktemp -d)/mock
   # mock generation and preprocessing at each worker count; the mock is kept for predict
   time $py benchmarks/bench_data.py --n-plan 1000000 --n-mock "$n_mock" --n-preprocess "$n_pre" \
     --keep "$mock" --workers $workers
-  time $py benchmarks/bench_predict.py --models data/models --mock "$mock" --n "$n_pred" --workers $workers
+  time $py benchmarks/bench_predict.py --models data/models --mock "$mock" --n "$n_pred" --workers $workers \
+    --survey-repeat "$repeat"
   if [[ -n "${MAIN_JOB:-}" ]]; then time $py benchmarks/bench_models.py --main-job-only; fi
 } 2>&1 | tee "$log"
