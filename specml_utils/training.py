@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import contextlib
+import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -150,49 +152,41 @@ def fit(model: keras.Model, x, y, x_val, y_val, epochs: int = 50, batch_size: in
         raise ValueError(f"unknown learning-rate schedule {schedule!r}; choose from {list(SCHEDULES)}")
     policy = training_precision(precision)
     keras.utils.set_random_seed(seed)
-    best = BestWeights()
-    callbacks = [keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=False), best]
-    if schedule == "cosine":
-        initial = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
-        callbacks.append(keras.callbacks.LearningRateScheduler(lambda e: cosine_rate(e, epochs, initial)))
-    else:  # a plateau of the validation loss first lowers the learning rate, then stops training
-        callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.3,
-                                                           patience=max(1, patience // 2), min_lr=1e-5))
-    if y is not None:  # arrays: batched the way augmented spectra are (see EpochBatches)
-        x = EpochBatches(x, y, batch_size, seed, _weights(y, class_weight, sample_weight))
-    t0 = time.perf_counter()
-    # validation in large batches: the same loss (a mean over spectra) up to rounding, in fewer
-    # steps than Keras' default of 32 spectra (it takes no batch size from a dataset)
-    with computed_in(model, policy):
-        hist = model.fit(x, validation_data=(x_val, y_val), validation_batch_size=1024, epochs=epochs,
-                         callbacks=callbacks, verbose=verbose)
-    seconds = time.perf_counter() - t0
-    n_train = x.n_samples
-    if best.weights is not None:
-        model.set_weights(best.weights)
-    if checkpoint is not None:
-        with atomic_path(checkpoint, ".keras") as tmp:
-            model.save(tmp)
+    with tempfile.TemporaryDirectory() as tmpdir:
+        ckpt = Path(tmpdir) / "best.keras"
+        callbacks = [
+            keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=False),
+            keras.callbacks.ModelCheckpoint(ckpt, monitor="val_loss", save_best_only=True),
+        ]
+        if schedule == "cosine":
+            initial = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+            callbacks.append(keras.callbacks.LearningRateScheduler(lambda e: cosine_rate(e, epochs, initial)))
+        else:  # a plateau of the validation loss first lowers the learning rate, then stops training
+            callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.3,
+                                                               patience=max(1, patience // 2), min_lr=1e-5))
+        if y is not None:  # arrays: batched the way augmented spectra are (see EpochBatches)
+            x = EpochBatches(x, y, batch_size, seed, _weights(y, class_weight, sample_weight))
+        t0 = time.perf_counter()
+        # validation in large batches: the same loss (a mean over spectra) up to rounding, in fewer
+        # steps than Keras' default of 32 spectra (it takes no batch size from a dataset)
+        with computed_in(model, policy):
+            hist = model.fit(x, validation_data=(x_val, y_val), validation_batch_size=1024, epochs=epochs,
+                             callbacks=callbacks, verbose=verbose)
+        seconds = time.perf_counter() - t0
+        n_train = x.n_samples
+        # read back as a model, not kept in memory: building it draws from the random state that the
+        # next network's initial weights come from, so notebook 04's later candidates depend on it (in
+        # memory, its RNC 2.0 and specnet came out as other draws; tried 2026-11-28)
+        best = keras.saving.load_model(ckpt)
+        model.set_weights(best.get_weights())
+        if checkpoint is not None:
+            with atomic_path(checkpoint, ".keras") as tmp:
+                model.save(tmp)
     h = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
     n_epochs = len(h["loss"])
     return TrainResult(history=h, best_epoch=int(np.argmin(h["val_loss"])) + 1, epochs_run=n_epochs,
                        seconds=round(seconds, 2), train_spectra_per_s=round(n_train * n_epochs / seconds, 1),
                        class_weight=class_weight, params=int(model.count_params()), precision=policy)
-
-
-class BestWeights(keras.callbacks.Callback):
-    """Keeps, in memory, a copy of the weights of the epoch with the lowest validation loss so far
-    (what ``ModelCheckpoint(save_best_only=True)`` kept on disk, without writing a file at every
-    epoch that improves)."""
-
-    def __init__(self):
-        super().__init__()
-        self.best, self.weights = np.inf, None
-
-    def on_epoch_end(self, epoch, logs=None):
-        loss = (logs or {}).get("val_loss")
-        if loss is not None and loss < self.best:
-            self.best, self.weights = loss, self.model.get_weights()
 
 
 def _weights(y, class_weight, sample_weight):
