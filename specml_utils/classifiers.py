@@ -9,6 +9,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import os
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import partial
 
@@ -196,11 +197,15 @@ def seed_spread(build, data: dict, zbins, recipe: Recipe, weights, truth, prior,
     job = (build, data, zbins, recipe, weights, truth, prior)
     if parallel is None:
         parallel = concurrent_trainings()
+    outs = None
     if parallel and len(seeds) > 1:
         ctx = multiprocessing.get_context("spawn")  # a fresh backend in each: safe after threads started
-        with cf.ProcessPoolExecutor(len(seeds), mp_context=ctx) as pool:
-            outs = list(pool.map(_seed_run, [job] * len(seeds), seeds))
-    else:
+        try:
+            with cf.ProcessPoolExecutor(len(seeds), mp_context=ctx) as pool:
+                outs = list(pool.map(_seed_run, [job] * len(seeds), seeds))
+        except BrokenProcessPool:   # a process killed (out of memory?): the same trainings, one at a time here
+            print("the seed spread's processes died; its seeds train again here, one after the other")
+    if outs is None:
         outs = [_seed_run(job, s) for s in seeds]
     scores, f1 = {recipe.seed: first}, {recipe.seed: _f1(y, first_prob)}
     for s, (score, prob) in zip(seeds, outs):

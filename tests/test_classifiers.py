@@ -107,3 +107,27 @@ def test_seeds_trained_at_the_same_time_give_the_networks_they_give_one_after_th
         elsewhere = list(pool.map(classifiers._seed_run, [job, job], [1, 2]))
     for s, (_, prob) in zip([1, 2], elsewhere):
         np.testing.assert_array_equal(classifiers._seed_run(job, s)[1], prob)
+
+
+def test_a_seed_spread_whose_processes_die_trains_its_seeds_here(monkeypatch, capsys):
+    class DyingPool:
+        def __init__(self, *a, **k):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def map(self, *a):
+            raise classifiers.BrokenProcessPool("a process in the pool was terminated abruptly")
+
+    y = np.array([0, 1, QSO, BAL])
+    monkeypatch.setattr(classifiers.cf, "ProcessPoolExecutor", DyingPool)
+    monkeypatch.setattr(classifiers, "_seed_run", lambda job, s: ({"accuracy": {"value": s / 10}}, np.eye(4)[y]))
+    data = {"test": {"label": y}}
+    scores, f1 = classifiers.seed_spread(None, data, None, classifiers.Recipe(seed=0), None, None, None,
+                                         {"accuracy": {"value": 1.0}}, 3, np.eye(4)[y], parallel=True)
+    assert [scores[s]["accuracy"]["value"] for s in (0, 1, 2)] == [1.0, 0.1, 0.2] and list(f1.index) == [0, 1, 2]
+    assert "train again here" in capsys.readouterr().out
