@@ -26,9 +26,8 @@ from .spectra import SpectrumReadError, read_spec_lite
 SPLITS = ("train", "val", "test")
 
 
-def skip_reason(flux_row_ivar: np.ndarray, min_bins: int) -> str | None:
-    """Why a rebinned spectrum is unusable, or None."""
-    nvalid = int((flux_row_ivar > 0).sum())
+def skip_reason(nvalid: int, min_bins: int) -> str | None:
+    """Why a rebinned spectrum with ``nvalid`` bins of data (ivar > 0) is unusable, or None."""
     if nvalid == 0:
         return "no valid pixel on the grid (ivar 0 everywhere or no overlap)"
     if nvalid < min_bins:
@@ -178,11 +177,12 @@ def build_dataset(matched: Table, out, cfg: PreprocessConfig = PreprocessConfig(
         why = why.split(":")[0]
         reasons[why] += 1
         examples.setdefault(why, []).append(path)
-    for row in np.flatnonzero(keep & (nvalid < max(1, cfg.min_bins))):  # those skip_reason refuses
-        why = skip_reason(ivar[row], cfg.min_bins)
-        keep[row] = False
-        reasons[why] += 1
-        examples.setdefault(why, []).append(paths[row])
+    for row in np.flatnonzero(keep):
+        why = skip_reason(nvalid[row], cfg.min_bins)
+        if why:
+            keep[row] = False
+            reasons[why] += 1
+            examples.setdefault(why, []).append(paths[row])
     sel = np.flatnonzero(keep)
     if sel.size == 0:
         raise ValueError(f"no usable spectrum: {n_in} catalog rows matched, all skipped "
