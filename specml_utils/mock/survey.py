@@ -146,7 +146,7 @@ def plan_catalog(cfg: MockConfig) -> Table:
             else:
                 # the galaxies among quasar targets: mostly blue, compact, star-forming, many nearby
                 # (a choice made after seeing the real VI galaxies, README "Real spectra"), and a
-                # fifth of them [OII] emitters out to z = 1.6 (README "Galaxies beyond z = 1")
+                # fifth of them [OII] emitters out to z = 1.6 (scripts/README.md, "Galaxies beyond z = 1")
                 passive = rng.random(m) < 0.25
                 z[sel] = physics.galaxy_redshifts(rng, m, passive, sf_median=0.15, sf_sigma=0.8, elg_frac=0.2,
                                                   elg_rng=np.random.default_rng([cfg.seed, 5]))
@@ -214,8 +214,8 @@ def plan_catalog(cfg: MockConfig) -> Table:
     t["ROW_SEED"] = rng.integers(0, 2**31, n)
     # how much fainter each observation's spectrum is than the object's photometry (fiber losses,
     # seeing, variability between imaging and spectroscopy), drawn from what real BOSS/eBOSS spectra
-    # show; a stream of its own keeps the rest of the plan as it was (README "Spectra fainter than
-    # their photometry")
+    # show; a stream of its own keeps the rest of the plan as it was (scripts/README.md, "Spectra
+    # fainter than their photometry")
     t["SPEC_OFFSET"] = (noise.spectrophotometric_offsets(np.random.default_rng([cfg.seed, 6]), n)
                         if cfg.physics != "analytic" else np.zeros(n))
     return t
