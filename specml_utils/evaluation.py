@@ -19,11 +19,7 @@ def load_splits(source: str = "mock", n_spectra: int = 20_000, seed: int = 12345
     """
     path = sources.dataset_path(source, n_spectra, seed, class_mix, nbins)
     data = {s: load_dataset(path, s) for s in SPLITS}
-    if max_train and max_train < len(data["train"]["label"]):
-        keep = np.sort(np.random.default_rng(sample_seed).permutation(len(data["train"]["label"]))[:max_train])
-        n = len(data["train"]["label"])
-        data["train"] = {k: (v[keep] if isinstance(v, np.ndarray) and v.shape[:1] == (n,) else v)
-                         for k, v in data["train"].items()}
+    data["train"] = sample(data["train"], max_train, sample_seed)
     cfg = data["test"]["provenance"]["config"]
     data["path"] = path
     data["grid"] = Grid(cfg["loglam_min"], cfg["dloglam"], cfg["nbins"])
@@ -37,6 +33,16 @@ def split_counts(data: dict) -> pd.DataFrame:
     df = pd.DataFrame(rows, index=list(CLASS_NAMES))
     df.loc["total"] = df.sum()
     return df
+
+
+def sample(d: dict, n: int, seed: int = 0) -> dict:
+    """``n`` spectra of split ``d`` drawn at random, in their order in the split (the whole split when
+    ``n`` is 0 or not below its size); what is not per spectrum (class names, provenance) is kept."""
+    size = len(d["label"])
+    if not n or n >= size:
+        return d
+    keep = np.sort(np.random.default_rng(seed).permutation(size)[:n])
+    return {k: (v[keep] if isinstance(v, np.ndarray) and v.shape[:1] == (size,) else v) for k, v in d.items()}
 
 
 def subset(d: dict, mask) -> dict:

@@ -230,7 +230,7 @@ def training_inputs(split: dict, targets, augment=None, batch_size: int = 240, s
 
 def fine_tune_classifier(model: keras.Model, dataset, zbins, epochs: int = 5, learning_rate: float = 1e-4,
                          batch_size: int = 240, patience: int = 3, seed: int = 0, augment=None,
-                         precision: str = "auto") -> dict:
+                         precision: str = "auto", max_train: int = 0) -> dict:
     """Train a (mock-trained) classifier further on a dataset of real labelled spectra.
 
     ``dataset`` is an HDF5 file written by :func:`specml_utils.preprocess.build_dataset` from real
@@ -238,7 +238,8 @@ def fine_tune_classifier(model: keras.Model, dataset, zbins, epochs: int = 5, le
     ``specml preprocess`` on a download). The model keeps its architecture and weights and is
     trained on that file's training split at ``learning_rate`` (10× below the first training's
     by default), with early stopping on its validation split. Its test split scores the model
-    before and after, so the effect is measured on spectra it never trained on.
+    before and after, so the effect is measured on spectra it never trained on. ``max_train`` > 0
+    fine-tunes on that many training spectra drawn at random (how many labelled spectra it takes).
 
     Returns
     -------
@@ -247,10 +248,12 @@ def fine_tune_classifier(model: keras.Model, dataset, zbins, epochs: int = 5, le
         ``fit`` (the :class:`TrainResult`), and ``n`` (spectra per split).
     """
     from .classes import CLASS_NAMES
+    from .evaluation import sample
     from .models import class_probabilities, classifier_targets, compile_classifier
     from .preprocess import SPLITS, load_dataset
 
     d = {s: load_dataset(dataset, s) for s in SPLITS}
+    d["train"] = sample(d["train"], max_train, seed)
     missing = [s for s in SPLITS if not len(d[s]["label"])]
     if missing:
         raise ValueError(f"{dataset}: no spectra in the {', '.join(missing)} split(s); fine-tuning needs all three")

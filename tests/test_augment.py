@@ -128,6 +128,9 @@ def test_fine_tuning_trains_further_and_scores_before_and_after(small_mock, tmp_
     assert set(out["before"]) == set(out["after"]) and 0 <= out["after"]["accuracy"] <= 1
     assert out["fit"].epochs_run == 1 and sum(out["n"].values()) > 300
     assert any(not np.array_equal(a, b) for a, b in zip(w0, model.get_weights()))
+    # on fewer labelled spectra: that many train it, validation and test are not cut
+    cut = training.fine_tune_classifier(model, tmp_path / "real.h5", ZBins(), epochs=1, batch_size=64, max_train=40)
+    assert cut["n"]["train"] == 40 and cut["n"]["test"] == out["n"]["test"] and cut["n"]["val"] == out["n"]["val"]
 
 
 def test_noisier_spectra_have_the_noise_they_claim_and_masks_stay():
