@@ -67,14 +67,19 @@ def scores(model, test: dict, grid, weighted: bool, truth, prior) -> dict:
     return {"target": out, "vi_acc": vi["value"], "vi_k": vi["k"], "vi_n": vi["n"]}
 
 
+def class_weights(labels):
+    """Notebook 04's balanced per-spectrum weights, without the table it prints."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        return classifiers.balanced_weights(labels)
+
+
 def run_seed(seed: int, src: dict, tgt_h5: Path, tgt: dict, counts, epochs: int, truth, record) -> None:
     zb = redshift_bins.ZBins()
     grid = src["grid"]
     build = classifiers.builders(grid.nbins, zb)["specnet"]
     recipe = classifiers.Recipe(epochs=epochs, seed=seed)
     prior = classifiers.survey_prior(src["train"]["label"], "dr12")
-    with contextlib.redirect_stdout(io.StringIO()):
-        weights = classifiers.balanced_weights(src["train"]["label"])
+    weights = class_weights(src["train"]["label"])
     training.seed(seed)
     model, fit = classifiers.train_one(build, src, zb, recipe, weights, seed)
     w0 = model.get_weights()
@@ -89,10 +94,8 @@ def run_seed(seed: int, src: dict, tgt_h5: Path, tgt: dict, counts, epochs: int,
         emit({**base, "arm": "fine-tuned", "n_target": out["n"]["train"], "epochs_run": out["fit"].epochs_run,
               **scores(model, tgt["test"], grid, src["weighted"], truth, prior)}, record)
         few = {**tgt, "train": evaluation.sample(tgt["train"], n, seed)}
-        with contextlib.redirect_stdout(io.StringIO()):
-            w = classifiers.balanced_weights(few["train"]["label"])
         training.seed(seed)
-        scratch, sfit = classifiers.train_one(build, few, zb, recipe, w, seed)
+        scratch, sfit = classifiers.train_one(build, few, zb, recipe, class_weights(few["train"]["label"]), seed)
         emit({**base, "arm": "target only", "n_target": len(few["train"]["label"]), "train_s": sfit.seconds,
               **scores(scratch, tgt["test"], grid, src["weighted"], truth, prior)}, record)
 
