@@ -4,7 +4,8 @@ working tree and, with ``--old REV``, for the code of a git revision, the two ta
 
     python scripts/preprocess_tail_trial.py --old 08f3a44 --rounds 2 --record benchmarks/preprocess_tail.jsonl
 
-Needs the default mock survey of notebook 01 (``data/mock/n20000_seed12345_balanced_mixed``).
+Needs the 20,000-spectrum mock it was measured on (``specml mock --n-spectra 20000 --out
+data/mock/n20000_seed12345_balanced_mixed``; the notebooks' default has been 40,000 since 2026-11-28).
 Each line: the code (``tree``), the rates once started, end to end and the start-up
 (``benchmarks/bench_data.py``'s measurement), and the tail of three full runs on 2 workers.
 """

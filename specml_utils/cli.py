@@ -11,7 +11,8 @@ from pathlib import Path
 def _cmd_mock(a) -> int:
     from .mock import MockConfig, generate_survey
 
-    cfg = MockConfig(n_spectra=a.n_spectra, seed=a.seed, class_mix=a.class_mix, workers=a.workers,
+    size = {} if a.n_spectra is None else {"n_spectra": a.n_spectra}  # else MockConfig's default, the notebooks'
+    cfg = MockConfig(**size, seed=a.seed, class_mix=a.class_mix, workers=a.workers,
                      physics=a.physics)
     summary = generate_survey(cfg, a.out, progress=not a.quiet, replace=a.replace)
     print(json.dumps({k: summary[k] for k in ("n_rows", "n_objects", "n_files", "class_counts", "seconds",
@@ -172,7 +173,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="specml", description=__doc__)
     sub = p.add_subparsers(dest="cmd", required=True)
     m = sub.add_parser("mock", help="generate a mock BOSS survey (catalog + spec-lite files, SAS layout)")
-    m.add_argument("--n-spectra", type=int, default=20_000)
+    m.add_argument("--n-spectra", type=int, default=None, help="catalog rows (default: the notebooks' 40,000)")
     m.add_argument("--seed", type=int, default=12345)
     m.add_argument("--class-mix", default="balanced", choices=["balanced", "dr12"])
     m.add_argument("--physics", default="auto", choices=["auto", "analytic", "templates", "mixed"],
