@@ -5,8 +5,8 @@ Specnet is trained as notebook 04 trains it (:func:`lr_schedule_trial.run`: cosi
 augmentation, balanced class weights) on N spectra of the training split of a larger mock for E
 epochs, for each ``N:E`` arm; every arm is scored on that mock's one validation and test split, so
 the arms differ only in what they trained on. ``N = 0`` takes the whole training split. The arm
-``11446:15`` is notebook 04's default (its 20,000-spectrum mock has 11,446 training spectra); arms
-with the same N x E cost about the same training time.
+``11446:15`` is notebook 04 as it was on the 20,000-spectrum mock (11,446 training spectra), ``0:15``
+notebook 04 now; arms with the same N x E cost about the same training time.
 
     specml mock --n-spectra 40000 --out data/mock/n40000_seed12345_balanced_mixed
     specml preprocess --data data/mock/n40000_seed12345_balanced_mixed \\
@@ -36,7 +36,7 @@ def arm(text: str) -> tuple[int, int]:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n-spectra", type=int, default=40_000, help="size of the mock survey (notebook 04: 20,000)")
+    ap.add_argument("--n-spectra", type=int, default=40_000, help="size of the mock survey (the notebooks' default: 40,000)")
     ap.add_argument("--arms", type=arm, nargs="+", default=[(11_446, 15), (0, 8), (0, 15)],
                     help="N:E pairs: N training spectra (0: all) for E epochs")
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
