@@ -15,7 +15,7 @@ from .mock.survey import DEFAULT_N_SPECTRA, code_fingerprint, resolve_physics
 
 
 def mock_tag(n_spectra: int, seed: int, class_mix: str = "balanced", physics: str = "auto") -> str:
-    """The name of a mock survey's settings, e.g. ``n20000_seed12345_balanced_mixed``."""
+    """The name of a mock survey's settings, e.g. ``n40000_seed12345_balanced_mixed``."""
     return f"n{n_spectra}_seed{seed}_{class_mix}_{resolve_physics(physics)}"
 
 
