@@ -113,6 +113,25 @@ def test_galaxy_redshifts_cover_what_boss_sees_without_a_pile_up():
     assert np.mean(sf > 1.0) == pytest.approx(0.2 * 0.6 / 1.1 + 0.8 * 0.009, abs=0.004)
 
 
+def test_half_the_passive_galaxies_lie_nearby_and_the_rest_is_unchanged():
+    """With ``low_passive_frac=0.5`` half the passive galaxies are uniform over 0.02–0.5 (CMASS-like ones
+    put 2 % below z = 0.2, these 38 %), and the star-forming ones — the emission-line fifth included —
+    keep the redshifts they had."""
+    n = 200_000
+    passive = np.random.default_rng(6).random(n) < 0.25
+    kw = dict(sf_median=0.15, sf_sigma=0.8, elg_frac=0.2)
+    before = physics.galaxy_redshifts(np.random.default_rng(5), n, passive, side_rng=np.random.default_rng(7), **kw)
+    z = physics.galaxy_redshifts(np.random.default_rng(5), n, passive, low_passive_frac=0.5,
+                                 side_rng=np.random.default_rng(7), **kw)
+    np.testing.assert_array_equal(z[~passive], before[~passive])
+    assert np.mean(before[passive] < 0.2) == pytest.approx(0.023, abs=0.003)
+    assert np.mean(z[passive] < 0.2) == pytest.approx(0.5 * 0.023 + 0.5 * 0.18 / 0.48, abs=0.006)
+    assert z[passive].min() >= 0.02 and z[passive].max() <= 1.0
+    moved = z[passive] != before[passive]
+    assert np.mean(moved) == pytest.approx(0.5, abs=0.01)
+    assert z[passive][moved].max() <= physics.Z_PASSIVE_LOW[1]
+
+
 def test_galaxy_emission_line_lands_in_the_right_pixel():
     """Hα of a star-forming galaxy at z = 0.3 peaks in the pixel of 6564.61 × 1.3 Å."""
     rng = np.random.default_rng(1)

@@ -367,22 +367,32 @@ GAL_EMISSION = [  # rest λ, flux relative to Hα
 Z_SF_MAX = 1.6
 
 
+#: passive galaxies are not only the CMASS-like ones (z ≈ 0.48 ± 0.14, 2 % below z = 0.2): red galaxies of
+#: the SDSS main sample and LOWZ sit at 0.02–0.5, where a passive spectrum is a redshifted K star's
+Z_PASSIVE_LOW = (0.02, 0.5)
+
+
 def galaxy_redshifts(rng, n, passive, sf_median: float = 0.3, sf_sigma: float = 0.6, elg_frac: float = 0.0,
-                     elg_rng=None):
-    """Redshifts of passive (LOWZ/CMASS-like, 0.15–0.75) and star-forming galaxies.
+                     low_passive_frac: float = 0.0, side_rng=None):
+    """Redshifts of passive (CMASS-like, 0.48 ± 0.14) and star-forming galaxies.
 
     Star-forming ones follow a log-normal with this median and ln-scatter, kept within 0.02–
     :data:`Z_SF_MAX`; a fraction ``elg_frac`` of them is instead drawn uniformly over 0.5–
     :data:`Z_SF_MAX`, emission-line galaxies whose [OII] is all that a quasar target's spectrum may show,
-    so that the training set covers every redshift at which a galaxy can be recognised. Those draws
-    come from ``elg_rng`` (default ``rng``), so a caller can keep ``rng``'s stream as it was.
+    and a fraction ``low_passive_frac`` of the passive ones uniformly over :data:`Z_PASSIVE_LOW`, so that
+    the training set covers every redshift at which a galaxy can be recognised. Those draws come from
+    ``side_rng`` (default ``rng``), the emission-line ones first, so a caller can keep ``rng``'s stream —
+    and the emission-line galaxies — as they were.
     """
     z = np.where(passive, np.clip(rng.normal(0.48, 0.14, n), 0.02, 1.0),
                  np.clip(rng.lognormal(np.log(sf_median), sf_sigma, n), 0.02, Z_SF_MAX))
+    side_rng = rng if side_rng is None else side_rng
     if elg_frac > 0:
-        elg_rng = rng if elg_rng is None else elg_rng
-        elg = ~np.asarray(passive, bool) & (elg_rng.random(n) < elg_frac)
-        z = np.where(elg, elg_rng.uniform(0.5, Z_SF_MAX, n), z)
+        elg = ~np.asarray(passive, bool) & (side_rng.random(n) < elg_frac)
+        z = np.where(elg, side_rng.uniform(0.5, Z_SF_MAX, n), z)
+    if low_passive_frac > 0:
+        low = np.asarray(passive, bool) & (side_rng.random(n) < low_passive_frac)
+        z = np.where(low, side_rng.uniform(*Z_PASSIVE_LOW, n), z)
     return z
 
 

@@ -149,11 +149,13 @@ def plan_catalog(cfg: MockConfig) -> Table:
                 z[sel] = physics.galaxy_redshifts(rng, m, passive)
             else:
                 # the galaxies among quasar targets: mostly blue, compact, star-forming, many nearby
-                # (a choice made after seeing the real VI galaxies, README "Real spectra"), and a
-                # fifth of them [OII] emitters out to z = 1.6 (scripts/README.md, "Galaxies beyond z = 1")
+                # (a choice made after seeing the real VI galaxies, README "Real spectra"), a fifth of
+                # them [OII] emitters out to z = 1.6 (scripts/README.md, "Galaxies beyond z = 1"), and
+                # half the passive ones nearby (scripts/README.md, "Passive galaxies nearby")
                 passive = rng.random(m) < 0.25
                 z[sel] = physics.galaxy_redshifts(rng, m, passive, sf_median=0.15, sf_sigma=0.8, elg_frac=0.2,
-                                                  elg_rng=np.random.default_rng([cfg.seed, 5]))
+                                                  low_passive_frac=0.5,
+                                                  side_rng=np.random.default_rng([cfg.seed, 5]))
             kind[sel] = np.where(passive, "PASSIVE", "SF")
         else:
             kind[sel] = physics.star_types(rng, m)
