@@ -91,6 +91,20 @@ def test_stars_and_galaxies_as_faint_as_the_quasar_targets():
     np.testing.assert_array_equal(r["mixed"]["QSO"], r["analytic"]["QSO"])
 
 
+@pytest.mark.skipif(not templates.available(), reason="the BOSS templates (../shared) are absent")
+def test_the_template_mocks_hold_passive_galaxies_nearby():
+    """In the `mixed` plan about half the passive galaxies lie at z = 0.02–0.5 (a fifth of them below 0.2, where
+    the CMASS-like draw puts 2 %); the analytic plan keeps every passive galaxy CMASS-like."""
+    low = {}
+    for physics_ in ("mixed", "analytic"):
+        plan = plan_catalog(MockConfig(n_spectra=8000, physics=physics_, class_mix={"GALAXY": 1.0}))
+        z = np.asarray(plan["Z_TRUE"])[np.asarray(plan["KIND"]) == "PASSIVE"]
+        low[physics_] = np.mean(z < 0.2)
+        assert z.size > 1000
+    assert low["mixed"] == pytest.approx(0.5 * 0.023 + 0.5 * 0.18 / 0.48, abs=0.04)
+    assert low["analytic"] < 0.04
+
+
 def test_qso_redshifts_like_dr12q():
     z = physics.qso_redshifts(np.random.default_rng(0), 20000)
     assert 2.2 < np.median(z) < 2.8
