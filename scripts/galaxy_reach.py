@@ -6,7 +6,10 @@ CMASS-like (z ≈ 0.48 ± 0.14). This script makes one galaxy-only mock survey w
 galaxies (``--spread star-forming``) are spread uniformly over 0.02–1.6, or whose passive ones
 (``--spread passive``) over 0.02–1.0, the others as the mock draws them; runs ``specml predict`` on it
 with each model folder given; and prints, for the galaxies of the spread kind, the fraction called
-GALAXY (with Wilson 95 % intervals) in bins of redshift, and what the rest were called.
+GALAXY (with Wilson 95 % intervals) in bins of redshift, and what the rest were called. For the
+star-forming spread it also bins the galaxies at z ≥ 1, where [OII] λ3728 may be all a spectrum
+shows, by that line's S/N measured in the spectrum (:func:`oii_sn`): is a miss a line the network
+could have seen?
 
     python scripts/galaxy_reach.py --models data/models OLD_MODELS --record benchmarks/galaxy_reach.jsonl
     python scripts/galaxy_reach.py --spread passive --n 4000 --models data/models OLD_MODELS \
@@ -28,14 +31,32 @@ import numpy as np
 from astropy.table import Table
 
 from specml_utils import predict
+from specml_utils.lines import GALAXY_EMISSION
 from specml_utils.metrics import wilson
 from specml_utils.mock import MockConfig, generate_survey, physics
 from specml_utils.mock.survey import plan_catalog
+from specml_utils.spectra import read_spec_lite
 from trial_record import emit  # scripts/ is on the path when a script runs
 
 #: per spread kind: the mock's KIND, the redshift bins
 SPREAD = {"star-forming": ("SF", (0.02, 0.25, 0.5, 0.75, 1.0, 1.25, 1.6)),
           "passive": ("PASSIVE", (0.02, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0))}
+OII_SN_EDGES = (-np.inf, 3, 5, 8, 15, np.inf)
+
+
+def oii_sn(path, z: float) -> float:
+    """S/N of the [OII] doublet's flux in one spectrum: the flux above the median of 20–80 Å either side
+    within ±8 Å of the line (observed frame), over its error from the ivar; NaN where too few pixels are good."""
+    spec = read_spec_lite(path)
+    lam = 10 ** spec.loglam
+    d = np.abs(lam - GALAXY_EMISSION["[OII]"] * (1 + z))
+    good = spec.ivar > 0
+    line, side = good & (d < 8), good & (d > 20) & (d < 80)
+    if line.sum() < 3 or side.sum() < 10:
+        return float("nan")
+    dl = np.gradient(lam)[line]
+    flux = np.sum((spec.flux[line] - np.median(spec.flux[side])) * dl)
+    return float(flux / np.sqrt(np.sum(dl ** 2 / spec.ivar[line])))
 
 
 def _uniform(draw, spread: str):
@@ -59,7 +80,7 @@ def make_survey(out: Path, n: int, seed: int, spread: str) -> Table:
     return plan_catalog(cfg)
 
 
-def score(models: Path, files: list, plan: Table, spread: str) -> dict:
+def score(models: Path, files: list, plan: Table, spread: str, line_sn: dict | None = None) -> dict:
     kind_wanted, edges = SPREAD[spread]
     table, _ = predict.predict_files(files, bundle_dir=models, progress=False)
     key = {(int(r["PLATE"]), int(r["MJD"]), int(r["FIBERID"])): (float(r["Z_TRUE"]), str(r["KIND"])) for r in plan}
@@ -75,7 +96,18 @@ def score(models: Path, files: list, plan: Table, spread: str) -> dict:
         rows.append({"z": [lo, hi], "n": m, "galaxy": k, "recall": round(k / max(m, 1), 3),
                      "lo95": round(float(lo95), 3), "hi95": round(float(hi95), 3),
                      "called": dict(Counter(cls[sel][cls[sel] != "GALAXY"]))})
-    return {"models": str(models), "spread": spread, "n": int(mine.sum()), "bins": rows}
+    out = {"models": str(models), "spread": spread, "n": int(mine.sum()), "bins": rows}
+    if line_sn:
+        sn = np.array([line_sn.get(str(f), np.nan) for f in table["FILE"]])
+        out["oii_sn_bins_z_ge_1"] = []
+        for lo, hi in zip(OII_SN_EDGES[:-1], OII_SN_EDGES[1:]):
+            sel = mine & (z >= 1.0) & (sn >= lo) & (sn < hi)
+            k, m = int(np.sum(cls[sel] == "GALAXY")), int(sel.sum())
+            lo95, hi95 = wilson(k, m)
+            out["oii_sn_bins_z_ge_1"].append({"sn": [None if np.isinf(v) else v for v in (lo, hi)], "n": m, "galaxy": k, "recall": round(k / max(m, 1), 3),
+                                             "lo95": round(float(lo95), 3), "hi95": round(float(hi95), 3),
+                                             "called": dict(Counter(cls[sel][cls[sel] != "GALAXY"]))})
+    return out
 
 
 def main(argv=None) -> int:
@@ -90,8 +122,17 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         plan = make_survey(Path(tmp), a.n, a.seed, a.spread)
         files = sorted(glob.glob(f"{tmp}/**/spec-*.fits", recursive=True))
+        line_sn = None
+        if a.spread == "star-forming":
+            z = {(int(r["PLATE"]), int(r["MJD"]), int(r["FIBERID"])): float(r["Z_TRUE"]) for r in plan}
+            line_sn = {}
+            for f in files:
+                plate, mjd, fiber = (int(x) for x in Path(f).stem.split("-")[1:])
+                if z[(plate, mjd, fiber)] >= 1.0:
+                    line_sn[Path(f).name] = oii_sn(f, z[(plate, mjd, fiber)])
         for models in a.models:
-            emit({"trial": "galaxy_reach", "survey_n": a.n, "survey_seed": a.seed, **score(models, files, plan, a.spread)}, a.record)
+            emit({"trial": "galaxy_reach", "survey_n": a.n, "survey_seed": a.seed,
+                  **score(models, files, plan, a.spread, line_sn)}, a.record)
     return 0
 
 
