@@ -80,6 +80,17 @@ def make_survey(out: Path, n: int, seed: int, spread: str) -> Table:
     return plan_catalog(cfg)
 
 
+def line_sns(files: list, plan: Table, z_min: float = 1.0) -> dict:
+    """[OII] S/N (:func:`oii_sn`) of every spectrum file whose galaxy lies at ``z_min`` or beyond, by file name."""
+    z = {(int(r["PLATE"]), int(r["MJD"]), int(r["FIBERID"])): float(r["Z_TRUE"]) for r in plan}
+    out = {}
+    for f in files:
+        zf = z[tuple(int(x) for x in Path(f).stem.split("-")[1:])]
+        if zf >= z_min:
+            out[Path(f).name] = oii_sn(f, zf)
+    return out
+
+
 def score(models: Path, files: list, plan: Table, spread: str, line_sn: dict | None = None) -> dict:
     kind_wanted, edges = SPREAD[spread]
     table, _ = predict.predict_files(files, bundle_dir=models, progress=False)
@@ -122,14 +133,7 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         plan = make_survey(Path(tmp), a.n, a.seed, a.spread)
         files = sorted(glob.glob(f"{tmp}/**/spec-*.fits", recursive=True))
-        line_sn = None
-        if a.spread == "star-forming":
-            z = {(int(r["PLATE"]), int(r["MJD"]), int(r["FIBERID"])): float(r["Z_TRUE"]) for r in plan}
-            line_sn = {}
-            for f in files:
-                plate, mjd, fiber = (int(x) for x in Path(f).stem.split("-")[1:])
-                if z[(plate, mjd, fiber)] >= 1.0:
-                    line_sn[Path(f).name] = oii_sn(f, z[(plate, mjd, fiber)])
+        line_sn = line_sns(files, plan) if a.spread == "star-forming" else None
         for models in a.models:
             emit({"trial": "galaxy_reach", "survey_n": a.n, "survey_seed": a.seed,
                   **score(models, files, plan, a.spread, line_sn)}, a.record)

@@ -24,7 +24,8 @@ from trial_record import emit  # scripts/ is on the path when a script runs
 
 
 def run(schedule: str, seed: int, data: dict, truth, epochs: int = 15, learning_rate: float = 1e-3,
-        precision: str = "auto") -> dict:
+        precision: str = "auto", return_model: bool = False):
+    """Train specnet as notebook 04 does and score it; the scores (and, with ``return_model``, the model)."""
     zb = redshift_bins.ZBins()
     build = classifiers.builders(data["grid"].nbins, zb)["specnet"]
     recipe = classifiers.Recipe(epochs=epochs, seed=seed, schedule=schedule, learning_rate=learning_rate,
@@ -44,7 +45,7 @@ def run(schedule: str, seed: int, data: dict, truth, epochs: int = 15, learning_
         prior = classifiers.survey_prior(data["train"]["label"], "dr12")
         _, summ = real.score_sources(real.classify(model, data["grid"], data["weighted"], truth, prior), truth)
         out.update(vi_acc=summ["VI"]["accuracy"]["value"], pipe_acc=summ["pipeline"]["accuracy"]["value"])
-    return out
+    return (out, model) if return_model else out
 
 
 def main(argv=None) -> int:

@@ -1,0 +1,96 @@
+"""Trial: would a larger share of [OII] galaxies beyond z = 1 in the training mock help the classifier find them?
+
+For each emission-line fraction (``--elg-fracs``; the mock's is 0.2 of the star-forming galaxies, spread
+over z = 0.5–1.6) this script makes the default mock survey with that fraction (same seed, so the rest of
+the plan is the same), preprocesses it with ``specml preprocess``, trains specnet on it as notebook 04
+does (:func:`lr_schedule_trial.run`: its own test split and the real spectra scored), saves it into a
+copy of the saved bundle (the redshift CNN kept), and scores that bundle on one galaxy-only mock with
+star-forming galaxies uniform to z = 1.6, binned by redshift and, at z ≥ 1, by the [OII] line's S/N
+(:mod:`galaxy_reach`). Each arm's test split is its own mock's, so its F1s compare only roughly.
+
+    python scripts/elg_share_trial.py --elg-fracs 0.2 0.4 --seed 1 --record benchmarks/elg_share_trial.jsonl
+
+About 5 minutes an arm on 2 cores, most of it training; the mocks live in a temporary folder.
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from specml_utils import paths, real
+from specml_utils.bundle import save_model
+from specml_utils.grid import Grid
+from specml_utils.mock import MockConfig, generate_survey, physics
+from specml_utils.preprocess import load_dataset
+import galaxy_reach  # scripts/ is on the path when a script runs
+from lr_schedule_trial import run
+from trial_record import emit
+
+
+def _with_elg_frac(draw, frac: float):
+    """``physics.galaxy_redshifts`` with ``elg_frac`` set to ``frac`` wherever the mock asks for one."""
+
+    def redshifts(rng, n, passive, **kw):
+        if kw.get("elg_frac"):
+            kw["elg_frac"] = frac
+        return draw(rng, n, passive, **kw)
+
+    return redshifts
+
+
+def splits(h5: Path) -> dict:
+    """The dataset's splits with its grid, as notebook 04 reads them."""
+    data = {s: load_dataset(h5, s) for s in ("train", "val", "test")}
+    cfg = data["test"]["provenance"]["config"]
+    data.update(path=h5, grid=Grid(cfg["loglam_min"], cfg["dloglam"], cfg["nbins"]), weighted=bool(cfg["weighted"]))
+    return data
+
+
+def bundle_with(model, folder: Path, base: Path) -> Path:
+    """A copy of the bundle ``base`` whose classifier is ``model`` (its recorded settings kept)."""
+    shutil.copytree(base, folder)
+    info = json.loads((base / "bundle.json").read_text())["classifier"]
+    save_model(model, folder, "classifier", **{k: v for k, v in info.items() if k not in ("file", "saved")})
+    return folder
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--elg-fracs", type=float, nargs="+", default=[0.2, 0.4])
+    ap.add_argument("--n-spectra", type=int, default=40_000)
+    ap.add_argument("--seed", type=int, default=1, help="training seed")
+    ap.add_argument("--base", type=Path, default=paths.DATA / "models", help="bundle whose redshift CNN is kept")
+    ap.add_argument("--record", type=Path, default=None, help="append each arm as a JSON line to this file")
+    a = ap.parse_args(argv)
+    original = physics.galaxy_redshifts
+    truth = real.truth_table()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        # the galaxies to score, drawn first with the mock's own physics (make_survey wraps it; undone below)
+        plan = galaxy_reach.make_survey(tmp / "galaxies", 3000, 99, "star-forming")
+        physics.galaxy_redshifts = original
+        files = sorted(glob.glob(f"{tmp}/galaxies/**/spec-*.fits", recursive=True))
+        line_sn = galaxy_reach.line_sns(files, plan)
+        for frac in a.elg_fracs:
+            physics.galaxy_redshifts = _with_elg_frac(original, frac)  # the plan is drawn here
+            mock, h5 = tmp / f"mock_{frac}", tmp / f"mock_{frac}.h5"
+            generate_survey(MockConfig(n_spectra=a.n_spectra), mock, progress=False, replace=True)
+            physics.galaxy_redshifts = original
+            subprocess.run([sys.executable, "-m", "specml_utils.cli", "preprocess", "--data", str(mock), "--out", str(h5)],
+                           check=True, capture_output=True)
+            out, model = run("cosine", a.seed, splits(h5), truth, return_model=True)
+            folder = bundle_with(model, tmp / f"bundle_{frac}", a.base)
+            reach = galaxy_reach.score(folder, files, plan, "star-forming", line_sn)
+            emit({"trial": "elg_share", "elg_frac": frac, "mock_spectra": a.n_spectra, **out,
+                  "galaxy_reach": {k: reach[k] for k in ("bins", "oii_sn_bins_z_ge_1")}}, a.record)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
