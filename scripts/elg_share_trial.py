@@ -23,11 +23,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from specml_utils import paths, real
+from specml_utils import evaluation, paths, real
 from specml_utils.bundle import save_model
-from specml_utils.grid import Grid
 from specml_utils.mock import MockConfig, generate_survey, physics
-from specml_utils.preprocess import load_dataset
 import galaxy_reach  # scripts/ is on the path when a script runs
 from lr_schedule_trial import run
 from trial_record import emit
@@ -42,14 +40,6 @@ def _with_elg_frac(draw, frac: float):
         return draw(rng, n, passive, **kw)
 
     return redshifts
-
-
-def splits(h5: Path) -> dict:
-    """The dataset's splits with its grid, as notebook 04 reads them."""
-    data = {s: load_dataset(h5, s) for s in ("train", "val", "test")}
-    cfg = data["test"]["provenance"]["config"]
-    data.update(path=h5, grid=Grid(cfg["loglam_min"], cfg["dloglam"], cfg["nbins"]), weighted=bool(cfg["weighted"]))
-    return data
 
 
 def bundle_with(model, folder: Path, base: Path) -> Path:
@@ -72,9 +62,8 @@ def main(argv=None) -> int:
     truth = real.truth_table()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        # the galaxies to score, drawn first with the mock's own physics (make_survey wraps it; undone below)
+        # the galaxies to score, drawn with the mock's own physics
         plan = galaxy_reach.make_survey(tmp / "galaxies", 3000, 99, "star-forming")
-        physics.galaxy_redshifts = original
         files = sorted(glob.glob(f"{tmp}/galaxies/**/spec-*.fits", recursive=True))
         line_sn = galaxy_reach.line_sns(files, plan)
         for frac in a.elg_fracs:
@@ -84,7 +73,7 @@ def main(argv=None) -> int:
             physics.galaxy_redshifts = original
             subprocess.run([sys.executable, "-m", "specml_utils.cli", "preprocess", "--data", str(mock), "--out", str(h5)],
                            check=True, capture_output=True)
-            out, model = run("cosine", a.seed, splits(h5), truth, return_model=True)
+            out, model = run("cosine", a.seed, evaluation.read_splits(h5), truth, return_model=True)
             folder = bundle_with(model, tmp / f"bundle_{frac}", a.base)
             reach = galaxy_reach.score(folder, files, plan, "star-forming", line_sn)
             emit({"trial": "elg_share", "elg_frac": frac, "mock_spectra": a.n_spectra, **out,

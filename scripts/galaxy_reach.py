@@ -72,12 +72,17 @@ def _uniform(draw, spread: str):
 
 
 def make_survey(out: Path, n: int, seed: int, spread: str) -> Table:
-    """A galaxy-only mock with one kind's redshifts uniform; returns its plan (with each row's KIND)."""
-    physics.galaxy_redshifts = _uniform(physics.galaxy_redshifts, spread)  # the plan is drawn here
-    cfg = MockConfig(n_spectra=n, seed=seed, class_mix={"GALAXY": 1.0}, frac_not_inspected=0, frac_conf0=0,
-                     frac_no_id=0, frac_repeat=0, frac_missing_file=0, frac_dead_fiber=0)
-    generate_survey(cfg, out, progress=False, replace=True)
-    return plan_catalog(cfg)
+    """A galaxy-only mock with one kind's redshifts uniform; returns its plan (with each row's KIND).
+    The mock's own redshift draw is put back afterwards."""
+    original = physics.galaxy_redshifts
+    physics.galaxy_redshifts = _uniform(original, spread)  # the plan is drawn here, in this process
+    try:
+        cfg = MockConfig(n_spectra=n, seed=seed, class_mix={"GALAXY": 1.0}, frac_not_inspected=0, frac_conf0=0,
+                         frac_no_id=0, frac_repeat=0, frac_missing_file=0, frac_dead_fiber=0)
+        generate_survey(cfg, out, progress=False, replace=True)
+        return plan_catalog(cfg)
+    finally:
+        physics.galaxy_redshifts = original
 
 
 def line_sns(files: list, plan: Table, z_min: float = 1.0) -> dict:

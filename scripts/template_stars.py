@@ -33,7 +33,7 @@ from specml_utils.grid import rebin, standardize
 from specml_utils.lines import C_KMS
 from specml_utils.metrics import wilson
 from specml_utils.mock import noise, templates
-from specml_utils.mock.survey import BANDS, DLOGLAM, LOGLAM0, NPIX_MASTER, quasar_target_rmag
+from specml_utils.mock.survey import DLOGLAM, LOGLAM0, NPIX_MASTER, quasar_target_rmag, scale_to_rmag
 from specml_utils.spectra import Spectrum
 from trial_record import emit  # scripts/ is on the path when a script runs
 
@@ -77,12 +77,7 @@ def _observed(lam: np.ndarray, flux: np.ndarray, draws: int, seed: int) -> list[
     lam_obs = 10 ** (LOGLAM0 + DLOGLAM * np.arange(NPIX_MASTER))
     v = rng.normal(0, 80, rows.size)
     model = np.stack([np.interp(lam_obs / (1 + vi / C_KMS), lam, flux[r], left=0, right=0) for r, vi in zip(rows, v)])
-    model = np.clip(model, 0, None)
-    lo, hi = np.searchsorted(lam_obs, BANDS["r"])
-    r_flux = model[:, lo:hi].mean(axis=1)
-    rmag = quasar_target_rmag(rng.random(rows.size))
-    target = 10 ** (-0.4 * (rmag + 48.6)) * 2.99792458e18 / np.mean(BANDS["r"]) ** 2 * 1e17
-    model *= (target / np.where(r_flux > 0, r_flux, 1))[:, None]
+    model = scale_to_rmag(np.clip(model, 0, None), lam_obs, quasar_target_rmag(rng.random(rows.size)))
     obs = noise.observe(rng, model, LOGLAM0, DLOGLAM, calibration_errors=True)
     loglam = LOGLAM0 + DLOGLAM * np.arange(NPIX_MASTER)
     return [Spectrum(loglam=loglam, flux=obs["flux"][i], ivar=obs["ivar"][i], and_mask=obs["and_mask"][i], ident={})

@@ -18,9 +18,14 @@ def load_splits(source: str = "mock", n_spectra: int = DEFAULT_N_SPECTRA, seed: 
     ``max_train`` > 0 keeps a random subset of that many training spectra (quick runs, sweeps);
     validation and test are never cut, so their numbers stay comparable.
     """
-    path = sources.dataset_path(source, n_spectra, seed, class_mix, nbins)
-    data = {s: load_dataset(path, s) for s in SPLITS}
+    data = read_splits(sources.dataset_path(source, n_spectra, seed, class_mix, nbins))
     data["train"] = sample(data["train"], max_train, sample_seed)
+    return data
+
+
+def read_splits(path) -> dict:
+    """The train/val/test splits of the dataset file ``path``, its ``path``, ``grid`` and ``weighted``."""
+    data = {s: load_dataset(path, s) for s in SPLITS}
     cfg = data["test"]["provenance"]["config"]
     data["path"] = path
     data["grid"] = Grid(cfg["loglam_min"], cfg["dloglam"], cfg["nbins"])

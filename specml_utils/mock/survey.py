@@ -304,13 +304,18 @@ def _model_spectra(rng, classes, kinds, z, rmag, lam_obs, how="analytic"):
             if from_tpl.any():
                 flux[from_tpl] = templates.star_flux(rng, lam_obs, star_kinds[from_tpl], z[sel][from_tpl])
         model[sel] = flux
-    # scale to the r-band magnitude (AB): f_λ = f_ν c / λ²
+    return scale_to_rmag(model, lam_obs, rmag), bi
+
+
+def scale_to_rmag(model: np.ndarray, lam_obs: np.ndarray, rmag) -> np.ndarray:
+    """Spectra (rows, 1e-17 erg/s/cm²/Å on ``lam_obs``) scaled in place so that their mean flux in the
+    top-hat r band is that of AB magnitude ``rmag`` (f_λ = f_ν c / λ²); returns them."""
     lo, hi = np.searchsorted(lam_obs, BANDS["r"])
     r_model = model[:, lo:hi].mean(axis=1)
     lam_r = np.mean(BANDS["r"])
     target = 10 ** (-0.4 * (rmag + 48.6)) * 2.99792458e18 / lam_r ** 2 * 1e17
     model *= (target / np.where(r_model > 0, r_model, 1))[:, None]
-    return model, bi
+    return model
 
 
 def physics_qso(rng, lam_obs, lam_rest, bal, rmag, z, tpl):
