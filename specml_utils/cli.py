@@ -11,9 +11,9 @@ from pathlib import Path
 def _cmd_mock(a) -> int:
     from .mock import MockConfig, generate_survey
 
-    size = {} if a.n_spectra is None else {"n_spectra": a.n_spectra}  # else MockConfig's default, the notebooks'
-    cfg = MockConfig(**size, seed=a.seed, class_mix=a.class_mix, workers=a.workers,
-                     physics=a.physics)
+    # what is not given is MockConfig's default, the notebooks'
+    given = {k: v for k, v in (("n_spectra", a.n_spectra), ("class_mix", a.class_mix)) if v is not None}
+    cfg = MockConfig(**given, seed=a.seed, workers=a.workers, physics=a.physics)
     summary = generate_survey(cfg, a.out, progress=not a.quiet, replace=a.replace)
     print(json.dumps({k: summary[k] for k in ("n_rows", "n_objects", "n_files", "class_counts", "seconds",
                                               "spectra_per_s")}, indent=1))
@@ -173,9 +173,10 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="specml", description=__doc__)
     sub = p.add_subparsers(dest="cmd", required=True)
     m = sub.add_parser("mock", help="generate a mock BOSS survey (catalog + spec-lite files, SAS layout)")
-    m.add_argument("--n-spectra", type=int, default=None, help="catalog rows (default: the notebooks' 40,000)")
+    m.add_argument("--n-spectra", type=int, default=None, help="catalog rows (default: the notebooks' 44,000)")
     m.add_argument("--seed", type=int, default=12345)
-    m.add_argument("--class-mix", default="balanced", choices=["balanced", "dr12"])
+    m.add_argument("--class-mix", default=None, choices=["galaxy_rich", "balanced", "dr12"],
+                   help="class mix (default: MockConfig's, the notebooks' galaxy_rich)")
     m.add_argument("--physics", default="auto", choices=["auto", "analytic", "templates", "mixed"],
                    help="spectra from analytic physics, the BOSS templates, or both (auto: mixed when the "
                         "templates are found)")

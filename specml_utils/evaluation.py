@@ -7,11 +7,11 @@ import pandas as pd
 from . import sources
 from .classes import CLASS_NAMES
 from .grid import Grid
-from .mock.survey import DEFAULT_N_SPECTRA
+from .mock.survey import DEFAULT_CLASS_MIX, DEFAULT_N_SPECTRA
 from .preprocess import SPLITS, load_dataset
 
 
-def load_splits(source: str = "mock", n_spectra: int = DEFAULT_N_SPECTRA, seed: int = 12345, class_mix: str = "balanced",
+def load_splits(source: str = "mock", n_spectra: int = DEFAULT_N_SPECTRA, seed: int = 12345, class_mix: str = DEFAULT_CLASS_MIX,
                 nbins: int = 443, max_train: int = 0, sample_seed: int = 0) -> dict:
     """The train/val/test splits of the dataset notebook 03 made, plus its grid and standardisation.
 

@@ -11,20 +11,20 @@ from astropy.table import Table
 
 from . import catalog, paths, sas
 from .mock import MockConfig, generate_survey
-from .mock.survey import DEFAULT_N_SPECTRA, code_fingerprint, resolve_physics
+from .mock.survey import DEFAULT_CLASS_MIX, DEFAULT_N_SPECTRA, code_fingerprint, resolve_physics
 
 
-def mock_tag(n_spectra: int, seed: int, class_mix: str = "balanced", physics: str = "auto") -> str:
-    """The name of a mock survey's settings, e.g. ``n40000_seed12345_balanced_mixed``."""
+def mock_tag(n_spectra: int, seed: int, class_mix: str = DEFAULT_CLASS_MIX, physics: str = "auto") -> str:
+    """The name of a mock survey's settings, e.g. ``n44000_seed12345_galaxy_rich_mixed``."""
     return f"n{n_spectra}_seed{seed}_{class_mix}_{resolve_physics(physics)}"
 
 
-def mock_home(n_spectra: int, seed: int, class_mix: str = "balanced", physics: str = "auto") -> Path:
+def mock_home(n_spectra: int, seed: int, class_mix: str = DEFAULT_CLASS_MIX, physics: str = "auto") -> Path:
     """Where the mock survey with these settings lives under the data folder."""
     return paths.MOCK / mock_tag(n_spectra, seed, class_mix, physics)
 
 
-def ensure_mock(n_spectra: int = DEFAULT_N_SPECTRA, seed: int = 12345, class_mix: str = "balanced",
+def ensure_mock(n_spectra: int = DEFAULT_N_SPECTRA, seed: int = 12345, class_mix: str = DEFAULT_CLASS_MIX,
                 home=None, workers: int | None = None, progress: bool = True, physics: str = "auto") -> Path:
     """Generate the mock survey unless an identical one is already on disk; return its data home.
 
@@ -57,7 +57,7 @@ def ensure_sdss(home=None, max_spectra: int | None = 1000, plates=None, base_url
     return home
 
 
-def prepare(source: str = "mock", n_spectra: int = DEFAULT_N_SPECTRA, seed: int = 12345, class_mix: str = "balanced",
+def prepare(source: str = "mock", n_spectra: int = DEFAULT_N_SPECTRA, seed: int = 12345, class_mix: str = DEFAULT_CLASS_MIX,
             max_spectra: int | None = 1000, base_url: str = sas.SAS_URL, progress: bool = True) -> Path:
     """Make sure the chosen source is on disk and return its data home (``source``: "mock" or "sdss")."""
     if source == "mock":
@@ -76,7 +76,7 @@ def load_catalog(home) -> Table:
     return cat
 
 
-def dataset_path(source: str = "mock", n_spectra: int = DEFAULT_N_SPECTRA, seed: int = 12345, class_mix: str = "balanced",
+def dataset_path(source: str = "mock", n_spectra: int = DEFAULT_N_SPECTRA, seed: int = 12345, class_mix: str = DEFAULT_CLASS_MIX,
                  nbins: int = 443) -> Path:
     """Where notebook 03 writes, and notebooks 04–06 read, the preprocessed dataset."""
     tag = f"mock_{mock_tag(n_spectra, seed, class_mix)}" if source == "mock" else "sdss"

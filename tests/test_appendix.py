@@ -116,8 +116,8 @@ def test_committed_01_opens_with_the_viewer_widget(tmp_path, monkeypatch):
     nb = nbformat.read(paths.NOTEBOOKS / "01_explore.ipynb", as_version=4)
     params = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
     assert "interactive = None" in params.source
-    assert "n_spectra = 40000 " in params.source
-    params.source = params.source.replace("n_spectra = 40000 ", "n_spectra = 400 ")
+    assert "n_spectra = 44000 " in params.source
+    params.source = params.source.replace("n_spectra = 44000 ", "n_spectra = 400 ")
     # Once in about 15 runs nbclient sat waiting while the kernel was idle, and the test passed only after more
     # than 10 minutes with a 600 s cell timeout: it looks like jupyter/nbclient issue 312 (a widget cell whose reply
     # is read only when the wait times out). The slowest cell here takes a few seconds; 120 s bounds such a wait.

@@ -70,8 +70,11 @@ def test_class_mix():
     plan = plan_catalog(MockConfig(n_spectra=4000, class_mix="dr12"))
     frac = {c: np.mean(plan["CLASS_TRUE"] == c) for c in ("STAR", "GALAXY", "QSO", "QSO_BAL")}
     assert frac["QSO"] == pytest.approx(0.512, abs=0.03) and frac["GALAXY"] == pytest.approx(0.039, abs=0.015)
-    plan = plan_catalog(MockConfig(n_spectra=4000))
+    plan = plan_catalog(MockConfig(n_spectra=4000, class_mix="balanced"))
     assert all(abs(np.mean(plan["CLASS_TRUE"] == c) - 0.25) < 0.03 for c in ("STAR", "GALAXY", "QSO", "QSO_BAL"))
+    plan = plan_catalog(MockConfig(n_spectra=4000))  # the default: a third more galaxies than each other class
+    assert abs(np.mean(plan["CLASS_TRUE"] == "GALAXY") - 4 / 13) < 0.03
+    assert all(abs(np.mean(plan["CLASS_TRUE"] == c) - 3 / 13) < 0.03 for c in ("STAR", "QSO", "QSO_BAL"))
     with pytest.raises(ValueError, match="unknown classes"):
         MockConfig(class_mix={"PULSAR": 1.0}).mix()
 
@@ -103,6 +106,18 @@ def test_the_template_mocks_hold_passive_galaxies_nearby():
         assert z.size > 1000
     assert low["mixed"] == pytest.approx(0.5 * 0.023 + 0.5 * 0.18 / 0.48, abs=0.04)
     assert low["analytic"] < 0.04
+
+
+@pytest.mark.skipif(not templates.available(), reason="the BOSS templates (../shared) are absent")
+def test_the_default_mock_adds_galaxies_beyond_z_1_without_taking_the_nearby_ones():
+    """Per star, the default `mixed` plan holds as many star-forming galaxies below z = 0.25 as a balanced plan
+    with a fifth of them [OII] emitters did (4/3 · 0.75 · 0.6 · 0.738 = 0.443), and 2.6 times as many beyond z = 1
+    (4/3 · 0.75 · (0.4 · 0.6 / 1.1 + 0.6 · 0.009) = 0.224, against 0.75 · (0.2 · 0.6 / 1.1 + 0.8 · 0.009) = 0.087)."""
+    plan = plan_catalog(MockConfig(n_spectra=12000, physics="mixed"))
+    z, kind = np.asarray(plan["Z_TRUE"]), np.asarray(plan["KIND"])
+    n_star = np.sum(np.asarray(plan["CLASS_TRUE"]) == "STAR")
+    assert np.sum((kind == "SF") & (z < 0.25)) / n_star == pytest.approx(0.443, abs=0.04)
+    assert np.sum((kind == "SF") & (z > 1.0)) / n_star == pytest.approx(0.224, abs=0.03)
 
 
 def test_qso_redshifts_like_dr12q():

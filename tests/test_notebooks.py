@@ -43,7 +43,7 @@ def test_notebooks_01_to_03_run_with_small_parameters(small_home):
     m3 = json.loads((figures / "metrics" / "03_preprocess.json").read_text())
     assert m3["spectra_out"] > 500
     from specml_utils import sources
-    tag = sources.mock_tag(600, 11, "balanced")                 # mixed physics with the templates, else analytic
+    tag = sources.mock_tag(600, 11, "galaxy_rich")              # mixed physics with the templates, else analytic
     assert (tmp_path / "data" / "processed" / f"mock_{tag}_443bins.h5").exists()
     for fig in ("01_class_examples", "01_redshift_sn", "02_dropped_rows", "03_before_after", "03_split_balance"):
         assert (figures / f"{fig}.png").stat().st_size > 10_000
