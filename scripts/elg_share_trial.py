@@ -2,8 +2,9 @@
 
 For each emission-line fraction (``--elg-fracs``; the mock's is 0.4 of the star-forming galaxies, spread
 over z = 0.5–1.6, 0.2 before 2026-11-28) this script makes a mock survey of ``--n-spectra`` rows, balanced
-over the classes, with that fraction (same seed, so the rest of the plan is the same), preprocesses it with ``specml preprocess``, trains specnet on it as notebook 04
-does (:func:`lr_schedule_trial.run`: its own test split and the real spectra scored), saves it into a
+over the classes, with that fraction (same seed, so the rest of the plan is the same), preprocesses it
+with ``specml preprocess``, trains specnet on it as notebook 04 does (:func:`lr_schedule_trial.run`: its
+own test split and the real spectra scored), saves it into a
 copy of the saved bundle (the redshift CNN kept), and scores that bundle on one galaxy-only mock with
 star-forming galaxies uniform to z = 1.6, binned by redshift and, at z ≥ 1, by the [OII] line's S/N
 (:mod:`galaxy_reach`). Each arm's test split is its own mock's, so its F1s compare only roughly.
@@ -62,7 +63,7 @@ def main(argv=None) -> int:
     ap.add_argument("--elg-fracs", type=float, nargs="+", default=[0.2, 0.4])
     ap.add_argument("--n-spectra", type=int, default=40_000, help="catalog rows before the galaxies are scaled")
     ap.add_argument("--galaxy-scale", type=float, default=1.0,
-                    help="galaxies in the mock, as a multiple of the default's (the other classes kept)")
+                    help="galaxies in the mock, as a multiple of a balanced mix's (the other classes kept)")
     ap.add_argument("--seed", type=int, default=1, help="training seed")
     ap.add_argument("--base", type=Path, default=paths.DATA / "models", help="bundle whose redshift CNN is kept")
     ap.add_argument("--record", type=Path, default=None, help="append each arm as a JSON line to this file")

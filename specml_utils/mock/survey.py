@@ -33,7 +33,7 @@ CLASS_MIXES = {
     "balanced": {c: 0.25 for c in CLASS_NAMES},
     # the default: as balanced, with a third more galaxies — the class whose spectra range widest (passive
     # and star-forming, z = 0.02–1.6, [OII] emitters), so its emission-line galaxies beyond z = 0.5 come
-    # on top of the nearby ones rather than in their place (scripts/README.md, "Galaxies beyond z = 1");
+    # on top of the nearby ones rather than in their place (scripts/README.md, "[OII] galaxies beyond z = 1");
     # the training's balanced class weights keep the class from weighing more
     "galaxy_rich": {c: (4 if c == "GALAXY" else 3) / 13 for c in CLASS_NAMES},
     # the natural mix of the cleaned DR12 superset (the thesis' Table 1)
@@ -158,7 +158,8 @@ def plan_catalog(cfg: MockConfig) -> Table:
             else:
                 # the galaxies among quasar targets: mostly blue, compact, star-forming, many nearby
                 # (a choice made after seeing the real VI galaxies, README "Real spectra"), two fifths of
-                # them [OII] emitters out to z = 1.6 (scripts/README.md, "Galaxies beyond z = 1"), and
+                # them [OII] emitters out to z = 1.6 (scripts/README.md, "Galaxies beyond z = 1" and
+                # "[OII] galaxies beyond z = 1"), and
                 # half the passive ones nearby (scripts/README.md, "Passive galaxies nearby")
                 passive = rng.random(m) < 0.25
                 z[sel] = physics.galaxy_redshifts(rng, m, passive, sf_median=0.15, sf_sigma=0.8, elg_frac=0.4,
