@@ -309,3 +309,58 @@ def test_quasars_with_strong_fe2_have_weak_oiii():
     peak = flux[:, 608] - 0.5 * (flux[:, 590] + flux[:, 626])
     strong, weak = r > np.quantile(r, 0.75), r < np.quantile(r, 0.25)
     assert np.median(peak[strong] / flux[strong, 590]) < 0.6 * np.median(peak[weak] / flux[weak, 590])
+
+
+def test_smc_dust_follows_its_normalisation_and_has_no_2175_bump():
+    """Pei (1992)'s SMC fit: A_V / E(B−V) = R_V = 2.93 and A_B − A_V = E(B−V) to the fit's few per cent,
+    rising steadily into the UV, with no bump at 2175 Å (the Milky Way's curve has one)."""
+    lam = np.array([4400.0, 5500.0])
+    a = -2.5 * np.log10(physics.smc_extinction(lam, 1.0))
+    assert a[1] == pytest.approx(2.93, rel=0.05)
+    assert a[0] - a[1] == pytest.approx(1.0, rel=0.1)
+    grid = np.linspace(1200, 8000, 500)
+    assert np.all(np.diff(-np.log10(physics.smc_extinction(grid, 0.2))) < 0)
+    # per row: E(B−V) = 0 leaves a spectrum alone
+    two = physics.smc_extinction(np.vstack([grid, grid / 2]), np.array([0.0, 0.3]))
+    assert two.shape == (2, grid.size) and np.all(two[0] == 1) and np.all(two[1] < 1)
+
+
+def test_a_tenth_of_the_template_mock_quasars_are_reddened_and_the_rest_of_the_plan_is_unchanged(monkeypatch):
+    """:func:`physics.qso_dust_ebv`: 10 % of quasars reddened, 3.7 % above E(B−V) = 0.1, 0.45 % above 0.3, none
+    beyond 0.5; only quasars, one value per object (repeats keep it), none in the analytic plan, and the
+    other columns the same as without it (their own stream)."""
+    plan = plan_catalog(MockConfig(n_spectra=30000, physics="mixed", class_mix={"QSO": 1, "QSO_BAL": 1, "STAR": 1}))
+    ebv = np.asarray(plan["EBV_QSO"])
+    qso = np.isin(np.asarray(plan["CLASS_TRUE"]), ["QSO", "QSO_BAL"])
+    assert np.all(ebv[~qso] == 0) and ebv.max() <= physics.QSO_DUST_MAX
+    assert np.mean(ebv[qso] > 0) == pytest.approx(0.1, abs=0.01)
+    assert np.mean(ebv[qso] > 0.1) == pytest.approx(0.1 * np.exp(-1), abs=0.006)
+    assert np.mean(ebv[qso] > 0.3) == pytest.approx(0.1 * (np.exp(-3) - np.exp(-5)) / (1 - np.exp(-5)), abs=0.0025)
+    for thing in np.unique(np.asarray(plan["THING_ID"])[qso])[:300]:
+        assert np.unique(ebv[np.asarray(plan["THING_ID"]) == thing]).size == 1
+    analytic = plan_catalog(MockConfig(n_spectra=3000, physics="analytic"))
+    assert np.all(analytic["EBV_QSO"] == 0)
+    cfg = MockConfig(n_spectra=3000, physics="mixed")
+    dusty = plan_catalog(cfg)
+    monkeypatch.setattr(physics, "qso_dust_ebv", lambda rng, n: np.zeros(n))
+    clean = plan_catalog(cfg)
+    assert np.any(dusty["EBV_QSO"] > 0) and np.all(clean["EBV_QSO"] == 0)
+    for c in ("CLASS_TRUE", "KIND", "Z_TRUE", "RMAG_TRUE", "SPEC_OFFSET", "ROW_SEED", "PLATE", "FIBERID"):
+        np.testing.assert_array_equal(dusty[c], clean[c])
+
+
+def test_a_reddened_quasar_is_dimmed_by_its_dust_in_the_blue_and_not_its_forest():
+    """:func:`survey.physics_qso` with and without dust, the same draws: the ratio of the two is the SMC
+    curve's over the nucleus' rest-frame wavelengths (no host at z = 2.5; the forest and DLAs are the same)."""
+    from specml_utils.mock.survey import physics_qso
+
+    lam_obs = 10 ** (LOGLAM0 + DLOGLAM * np.arange(NPIX_MASTER))
+    z = np.array([2.5, 2.5])
+    lam_rest = lam_obs[None, :] / (1 + z[:, None])
+    tpl = np.zeros(2, bool)
+    plain, _ = physics_qso(np.random.default_rng(4), lam_obs, lam_rest, False, np.array([20.0, 20.0]), z, tpl)
+    dusty, _ = physics_qso(np.random.default_rng(4), lam_obs, lam_rest, False, np.array([20.0, 20.0]), z, tpl,
+                           np.array([0.0, 0.2]))
+    np.testing.assert_allclose(dusty[0], plain[0])
+    ok = plain[1] > 0
+    np.testing.assert_allclose(dusty[1][ok] / plain[1][ok], physics.smc_extinction(lam_rest[1], 0.2)[ok], rtol=1e-9)

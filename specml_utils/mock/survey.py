@@ -233,6 +233,13 @@ def plan_catalog(cfg: MockConfig) -> Table:
     # fainter than their photometry")
     t["SPEC_OFFSET"] = (noise.spectrophotometric_offsets(np.random.default_rng([cfg.seed, 6]), n)
                         if cfg.physics != "analytic" else np.zeros(n))
+    # quasars reddened by dust in their own galaxies (physics.qso_dust_ebv), one colour excess per object;
+    # a stream of its own keeps the rest of the plan as it was (scripts/README.md, "Reddened quasars")
+    ebv = np.zeros(n_obj)
+    if cfg.physics != "analytic":
+        is_qso = np.isin(cls[:n_obj], [CLASS_NAMES.index("QSO"), CLASS_NAMES.index("QSO_BAL")])
+        ebv[is_qso] = physics.qso_dust_ebv(np.random.default_rng([cfg.seed, 7]), int(is_qso.sum()))
+    t["EBV_QSO"] = ebv[obj]
     return t
 
 
@@ -279,10 +286,11 @@ def sdss_names(ra, dec) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- spectra
-def _model_spectra(rng, classes, kinds, z, rmag, lam_obs, how="analytic"):
+def _model_spectra(rng, classes, kinds, z, rmag, lam_obs, how="analytic", ebv=None):
     """Noiseless observed-frame spectra scaled to their r magnitudes, plus drawn parameters.
 
-    ``how``: "analytic", "templates" or "mixed" (each spectrum one or the other at random).
+    ``how``: "analytic", "templates" or "mixed" (each spectrum one or the other at random);
+    ``ebv``: each quasar's colour excess from its own dust (none where not given).
     """
     n = len(z)
     model = np.zeros((n, lam_obs.size))
@@ -294,7 +302,8 @@ def _model_spectra(rng, classes, kinds, z, rmag, lam_obs, how="analytic"):
         lam_rest = lam_obs[None, :] / (1 + z[sel, None])
         tpl = use_templates[sel]
         if name in ("QSO", "QSO_BAL"):
-            flux, par = physics_qso(rng, lam_obs, lam_rest, name == "QSO_BAL", rmag[sel], z[sel], tpl)
+            flux, par = physics_qso(rng, lam_obs, lam_rest, name == "QSO_BAL", rmag[sel], z[sel], tpl,
+                                    None if ebv is None else ebv[sel])
             if "bi_civ" in par:
                 bi[sel] = par["bi_civ"]
         elif name == "GALAXY":
@@ -327,9 +336,10 @@ def scale_to_rmag(model: np.ndarray, lam_obs: np.ndarray, rmag) -> np.ndarray:
     return model
 
 
-def physics_qso(rng, lam_obs, lam_rest, bal, rmag, z, tpl):
+def physics_qso(rng, lam_obs, lam_rest, bal, rmag, z, tpl, ebv=None):
     """Quasar spectra: analytic, or (where ``tpl``) an eigen-combination of real quasars with the
-    analytic BAL troughs; then host galaxies, the Lyman forest and DLAs for all."""
+    analytic BAL troughs; then, for all, their own dust (colour excess ``ebv``, SMC-like), host
+    galaxies, the Lyman forest and DLAs."""
     n = len(z)
     flux = np.empty(lam_rest.shape)
     bi = np.zeros(n)
@@ -344,6 +354,10 @@ def physics_qso(rng, lam_obs, lam_rest, bal, rmag, z, tpl):
             eig = physics.apply_bal(eig, lam_rest[tpl], p)
             bi[tpl] = physics.balnicity_index(p)
         flux[tpl] = eig
+    if ebv is not None and np.any(ebv > 0):
+        # the dust is the quasar's host's: it reddens the nucleus, not the starlight added next
+        # nor the intervening forest and DLAs
+        flux = flux * physics.smc_extinction(lam_rest, ebv)
     flux = physics.add_host(rng, flux, lam_rest, z)
     forest = physics.lya_forest(rng, np.broadcast_to(lam_obs, lam_rest.shape), lam_rest)
     if tpl.any():
@@ -387,7 +401,8 @@ def make_chunk(args) -> dict:
     rng = np.random.default_rng(seed)
     lam_obs = 10 ** (LOGLAM0 + DLOGLAM * np.arange(NPIX_MASTER))
     classes, z = rows["CLASS_TRUE"], rows["Z_TRUE"]
-    model, bi = _model_spectra(rng, classes, rows["KIND"], z, rows["RMAG_TRUE"], lam_obs, cfg["physics"])
+    model, bi = _model_spectra(rng, classes, rows["KIND"], z, rows["RMAG_TRUE"], lam_obs, cfg["physics"],
+                               rows["EBV_QSO"])
     mags = psf_mags(model, lam_obs)  # the photometry sees the object itself
     model = model * 10 ** (-0.4 * rows["SPEC_OFFSET"])[:, None]  # the fiber, what this observation caught
     obs = noise.observe(rng, model, LOGLAM0, DLOGLAM, cfg["exposure_depth"],
@@ -473,7 +488,7 @@ def generate_survey(cfg: MockConfig, out, progress: bool = True, replace: bool =
     plan = plan_catalog(cfg)
     n = len(plan)
     plan["index"] = np.arange(n)
-    cols = ["index", "CLASS_TRUE", "KIND", "Z_TRUE", "RMAG_TRUE", "SPEC_OFFSET", "PLATE", "MJD", "FIBERID", "RA",
+    cols = ["index", "CLASS_TRUE", "KIND", "Z_TRUE", "RMAG_TRUE", "SPEC_OFFSET", "EBV_QSO", "PLATE", "MJD", "FIBERID", "RA",
             "DEC", "THING_ID", "MISSING_FILE", "DEAD_FIBER"]
     arrays = {c: np.asarray(plan[c]) for c in cols}
     cdict = {"exposure_depth": cfg.exposure_depth, "run2d": cfg.run2d, "physics": cfg.physics}
