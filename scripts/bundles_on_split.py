@@ -1,37 +1,76 @@
 """Score saved classifiers on one dataset's test split, as notebook 04 scores its own (the training mix, no prior).
 
 Two runs of the notebooks train on different mocks, so their test splits differ; scoring both saved bundles on
-the same split separates what changed in the network from what changed in the split.
+the same split separates what changed in the network from what changed in the split. Each bundle's QSO purity and
+completeness (class and redshift, as notebook 05 measures them) come with its F1s; with ``--mock-manifest`` (the
+``mock_manifest.json`` of the mock the dataset was made from) the completeness is also given apart for the quasars
+reddened by E(B−V) > 0.1 of their own dust and for the rest.
 
     python scripts/bundles_on_split.py --dataset data/processed/mock_n44000_seed12345_galaxy_rich_mixed_443bins.h5 \\
-        --bundles OLD_BUNDLE data/models --record benchmarks/bundles_on_split.jsonl
+        --bundles OLD_BUNDLE data/models --mock-manifest data/mock/mock_n44000_seed12345_galaxy_rich/mock_manifest.json \\
+        --record benchmarks/bundles_on_split.jsonl
 
 Seconds on 2 cores; a bundle is a folder with ``bundle.json`` (``specml predict --model``).
 """
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
+
+import numpy as np
 
 from specml_utils import evaluation, metrics, models
 from specml_utils.bundle import Bundle
+from specml_utils.classes import is_qso
 from trial_record import emit
+
+#: quasars redder than this count as reddened in the completeness split
+EBV_RED = 0.1
+
+
+def split_ebv(test: dict, manifest: Path) -> np.ndarray:
+    """E(B−V) of each test spectrum's quasar dust (0 for the rest), from the plan of the mock ``manifest``."""
+    from specml_utils.mock import MockConfig
+    from specml_utils.mock.survey import plan_catalog
+
+    plan = plan_catalog(MockConfig(**json.loads(manifest.read_text())["config"]))
+    key = {(int(p), int(m), int(f)): float(e) for p, m, f, e in
+           zip(plan["PLATE"], plan["MJD"], plan["FIBERID"], plan["EBV_QSO"])}
+    return np.array([key[(int(p), int(m), int(f))] for p, m, f in zip(test["plate"], test["mjd"], test["fiberid"])])
+
+
+def qso_scores(bundle: Bundle, test: dict, ebv) -> dict:
+    """QSO purity and completeness (counts) of the bundle's classes and redshifts on the test split, as notebook 05."""
+    out = bundle.predict_x(test["X"], test["flux"], test["ivar"], prior=False)
+    true_q, pred_q = is_qso(test["label"]), is_qso(out["label"])
+    pc = metrics.qso_purity_completeness(true_q, test["z"], test["z_conf"], pred_q, out["z"])
+    res = {"purity": [pc["purity_k"], pc["purity_n"]], "completeness": [pc["completeness_k"], pc["completeness_n"]]}
+    if ebv is not None:
+        found = pred_q & (np.abs(metrics.velocity_offset(out["z"], test["z"])) < metrics.DV_CATASTROPHIC)
+        for name, sel in ((f"> {EBV_RED}", ebv > EBV_RED), (f"<= {EBV_RED}", ebv <= EBV_RED)):
+            res[f"completeness, E(B-V) {name}"] = [int((found & true_q & sel).sum()), int((true_q & sel).sum())]
+    return res
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dataset", type=Path, required=True, help="a dataset file of `specml preprocess`")
     ap.add_argument("--bundles", type=Path, nargs="+", required=True, help="bundle folders to score")
+    ap.add_argument("--mock-manifest", type=Path, default=None,
+                    help="the mock's mock_manifest.json: completeness apart for reddened quasars")
     ap.add_argument("--record", type=Path, default=None, help="append each score as a JSON line to this file")
     a = ap.parse_args(argv)
     test = evaluation.read_splits(a.dataset)["test"]
+    ebv = split_ebv(test, a.mock_manifest) if a.mock_manifest else None
     for folder in a.bundles:
         bundle = Bundle.load(folder)
         prob = models.class_probabilities(bundle.classifier, test["X"])[0]
         table = metrics.classification_table(test["label"], prob.argmax(1))
         emit({"trial": "bundles_on_split", "dataset": a.dataset.name, "test_spectra": len(test["label"]),
               "bundle": str(folder), "trained_on": bundle.info["classifier"]["trained_on"],
-              "test_f1": {k: round(float(v), 4) for k, v in table["f1"].items()}}, a.record)
+              "test_f1": {k: round(float(v), 4) for k, v in table["f1"].items()},
+              "qso": qso_scores(bundle, test, ebv)}, a.record)
     return 0
 
 

@@ -364,7 +364,7 @@ def smc_extinction(lam_rest, ebv):
 
 
 #: the quasars reddened by dust in their own galaxies: a tenth of them, with E(B−V) exponential of scale
-#: 0.1 up to 0.5, so that 3.7 % have E(B−V) > 0.1 and 0.5 % more than 0.3 — "a few per cent" of optically
+#: 0.1 up to 0.5, so that 3.7 % have E(B−V) > 0.1 and 0.45 % more than 0.3 — "a few per cent" of optically
 #: selected quasars are reddened by E(B−V) ≳ 0.1 of SMC-like dust (Richards et al. 2003; Hopkins et al.
 #: 2004); redder ones mostly fall out of the colour selection. The rest have the spread of slopes alone.
 QSO_DUST_FRAC = 0.1

@@ -488,8 +488,8 @@ def generate_survey(cfg: MockConfig, out, progress: bool = True, replace: bool =
     plan = plan_catalog(cfg)
     n = len(plan)
     plan["index"] = np.arange(n)
-    cols = ["index", "CLASS_TRUE", "KIND", "Z_TRUE", "RMAG_TRUE", "SPEC_OFFSET", "EBV_QSO", "PLATE", "MJD", "FIBERID", "RA",
-            "DEC", "THING_ID", "MISSING_FILE", "DEAD_FIBER"]
+    cols = ["index", "CLASS_TRUE", "KIND", "Z_TRUE", "RMAG_TRUE", "SPEC_OFFSET", "EBV_QSO", "PLATE", "MJD", "FIBERID",
+            "RA", "DEC", "THING_ID", "MISSING_FILE", "DEAD_FIBER"]
     arrays = {c: np.asarray(plan[c]) for c in cols}
     cdict = {"exposure_depth": cfg.exposure_depth, "run2d": cfg.run2d, "physics": cfg.physics}
     chunks = [(s, min(s + cfg.chunk_size, n)) for s in range(0, n, cfg.chunk_size)]
