@@ -25,6 +25,7 @@ import argparse
 import glob
 import tempfile
 from collections import Counter
+from unittest import mock
 from pathlib import Path
 
 import numpy as np
@@ -71,18 +72,20 @@ def _uniform(draw, spread: str):
     return redshifts
 
 
-def make_survey(out: Path, n: int, seed: int, spread: str) -> Table:
-    """A galaxy-only mock with one kind's redshifts uniform; returns its plan (with each row's KIND).
-    The mock's own redshift draw is put back afterwards."""
-    original = physics.galaxy_redshifts
-    physics.galaxy_redshifts = _uniform(original, spread)  # the plan is drawn here, in this process
-    try:
-        cfg = MockConfig(n_spectra=n, seed=seed, class_mix={"GALAXY": 1.0}, frac_not_inspected=0, frac_conf0=0,
+def one_class_survey(out: Path, n: int, seed: int, class_name: str, draw_name: str, draw) -> Table:
+    """A mock of one class, every row a first observation with a good spectrum, whose plan is drawn with
+    ``physics.<draw_name>`` replaced by ``draw`` (the plan is drawn in this process; the mock's own draw is
+    put back afterwards); returns its plan."""
+    with mock.patch.object(physics, draw_name, draw):
+        cfg = MockConfig(n_spectra=n, seed=seed, class_mix={class_name: 1.0}, frac_not_inspected=0, frac_conf0=0,
                          frac_no_id=0, frac_repeat=0, frac_missing_file=0, frac_dead_fiber=0)
         generate_survey(cfg, out, progress=False, replace=True)
         return plan_catalog(cfg)
-    finally:
-        physics.galaxy_redshifts = original
+
+
+def make_survey(out: Path, n: int, seed: int, spread: str) -> Table:
+    """A galaxy-only mock with one kind's redshifts uniform; returns its plan (with each row's KIND)."""
+    return one_class_survey(out, n, seed, "GALAXY", "galaxy_redshifts", _uniform(physics.galaxy_redshifts, spread))
 
 
 def line_sns(files: list, plan: Table, z_min: float = 1.0) -> dict:

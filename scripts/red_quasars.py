@@ -28,9 +28,8 @@ from astropy.table import Table
 from specml_utils import predict
 from specml_utils.lines import C_KMS
 from specml_utils.metrics import DV_CATASTROPHIC, wilson
-from specml_utils.mock import MockConfig, generate_survey, physics
-from specml_utils.mock.survey import plan_catalog
-from trial_record import emit  # scripts/ is on the path when a script runs
+from galaxy_reach import one_class_survey  # scripts/ is on the path when a script runs
+from trial_record import emit
 
 EBV_EDGES = (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
 Z_LOW = 2.1
@@ -38,16 +37,9 @@ Z_LOW = 2.1
 
 def make_survey(out: Path, n: int, seed: int) -> Table:
     """A quasar-only mock (no BAL quasars) whose every quasar has E(B−V) uniform over the bins' range;
-    returns its plan. The mock's own dust draw is put back afterwards."""
-    original = physics.qso_dust_ebv
-    physics.qso_dust_ebv = lambda rng, m: rng.uniform(EBV_EDGES[0], EBV_EDGES[-1], m)  # the plan is drawn here
-    try:
-        cfg = MockConfig(n_spectra=n, seed=seed, class_mix={"QSO": 1.0}, frac_not_inspected=0, frac_conf0=0,
-                         frac_no_id=0, frac_repeat=0, frac_missing_file=0, frac_dead_fiber=0)
-        generate_survey(cfg, out, progress=False, replace=True)
-        return plan_catalog(cfg)
-    finally:
-        physics.qso_dust_ebv = original
+    returns its plan."""
+    return one_class_survey(out, n, seed, "QSO", "qso_dust_ebv",
+                            lambda rng, m: rng.uniform(EBV_EDGES[0], EBV_EDGES[-1], m))
 
 
 def _bin(found, cls, sel) -> dict:
