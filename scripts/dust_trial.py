@@ -17,11 +17,13 @@ About 6 minutes an arm on 2 cores, most of it training; the mocks live in a temp
 from __future__ import annotations
 
 import argparse
+import contextlib
 import glob
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 
@@ -39,9 +41,7 @@ def real_scores(folder: Path, truth) -> dict:
     """``specml predict`` with the bundle ``folder`` on the real spectra: per label source, accuracy, recall per
     class, and QSO purity and completeness (counts)."""
     table, _ = predict.predict_files(list(truth["PATH"]), bundle_dir=folder, progress=False)
-    pred = table.to_pandas()
-    pred["FILE"] = [Path(str(f)).name for f in pred["FILE"]]
-    _, summ = real.score_sources(pred, truth)
+    _, summ = real.score_sources(table.to_pandas(), truth)   # as notebook 05 scores them
     pick = lambda s: [int(s["k"]), int(s["n"])]   # noqa: E731
     return {src: {"accuracy": pick(s["accuracy"]), "recall": {c: pick(v) for c, v in s["recall"].items()},
                   "purity": pick(s["purity"]), "completeness": pick(s["completeness"])} for src, s in summ.items()}
@@ -59,7 +59,6 @@ def main(argv=None) -> int:
     mix = {c: (1.3333 if c == "GALAXY" else 1.0) * f for c, f in CLASS_MIXES["balanced"].items()}
     n_spectra = int(round(a.n_spectra * sum(mix.values())))
     truth = real.truth_table()
-    original = physics.qso_dust_ebv
     tests, trained = {}, {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -68,14 +67,11 @@ def main(argv=None) -> int:
         red_plan = red_quasars.make_survey(tmp / "red", 3000, 4242)
         red_files = sorted(glob.glob(f"{tmp}/red/**/spec-*.fits", recursive=True))
         for arm in a.arms:
-            if arm == "none":
-                physics.qso_dust_ebv = lambda rng, m: np.zeros(m)   # the plan is drawn here
-            mock, h5 = tmp / f"mock_{arm}", tmp / f"mock_{arm}.h5"
-            try:
-                generate_survey(MockConfig(n_spectra=n_spectra, class_mix=mix), mock, progress=False, replace=True)
-            finally:
-                physics.qso_dust_ebv = original
-            subprocess.run([sys.executable, "-m", "specml_utils.cli", "preprocess", "--data", str(mock), "--out", str(h5)],
+            mock_dir, h5 = tmp / f"mock_{arm}", tmp / f"mock_{arm}.h5"
+            no_dust = mock.patch.object(physics, "qso_dust_ebv", lambda rng, m: np.zeros(m))  # the plan is drawn here
+            with no_dust if arm == "none" else contextlib.nullcontext():
+                generate_survey(MockConfig(n_spectra=n_spectra, class_mix=mix), mock_dir, progress=False, replace=True)
+            subprocess.run([sys.executable, "-m", "specml_utils.cli", "preprocess", "--data", str(mock_dir), "--out", str(h5)],
                            check=True, capture_output=True)
             data = evaluation.read_splits(h5)
             out, model = run("cosine", a.seed, data, truth, return_model=True)

@@ -26,8 +26,7 @@ import numpy as np
 from astropy.table import Table
 
 from specml_utils import predict
-from specml_utils.lines import C_KMS
-from specml_utils.metrics import DV_CATASTROPHIC, wilson
+from specml_utils.metrics import DV_CATASTROPHIC, velocity_offset, wilson
 from galaxy_reach import one_class_survey  # scripts/ is on the path when a script runs
 from trial_record import emit
 
@@ -58,7 +57,7 @@ def score(models: Path, files: list, plan: Table) -> dict:
     ze = np.array([key[(int(r["PLATE"]), int(r["MJD"]), int(r["FIBERID"]))] for r in table])
     z, ebv = ze[:, 0], ze[:, 1]
     cls = np.asarray(table["CLASS"]).astype(str)
-    dv = C_KMS * (np.asarray(table["Z"], float) - z) / (1 + z)
+    dv = velocity_offset(np.asarray(table["Z"], float), z)
     found = np.isin(cls, ["QSO", "QSO_BAL"]) & (np.abs(dv) < DV_CATASTROPHIC)
     # a quasar called a quasar at the wrong redshift is a miss: say so in "called"
     cls = np.where(np.isin(cls, ["QSO", "QSO_BAL"]) & ~found, np.char.add(cls, " (wrong z)"), cls)
