@@ -356,8 +356,9 @@ def physics_qso(rng, lam_obs, lam_rest, bal, rmag, z, tpl, ebv=None):
         flux[tpl] = eig
     if ebv is not None and np.any(ebv > 0):
         # the dust is the quasar's host's: it reddens the nucleus, not the starlight added next
-        # nor the intervening forest and DLAs
-        flux = flux * physics.smc_extinction(lam_rest, ebv)
+        # nor the intervening forest and DLAs; only the reddened tenth is computed
+        red = ebv > 0
+        flux[red] *= physics.smc_extinction(lam_rest[red], ebv[red])
     flux = physics.add_host(rng, flux, lam_rest, z)
     forest = physics.lya_forest(rng, np.broadcast_to(lam_obs, lam_rest.shape), lam_rest)
     if tpl.any():
