@@ -94,16 +94,24 @@ def bench(name, model, y, x, peak, epochs=2, precisions=()):
 
 
 def bench_main_job() -> dict:
-    """The main job from an empty data folder, outputs to a temporary folder."""
+    """The main job from an empty data folder, outputs to a temporary folder.
+
+    Each notebook's time is printed as it finishes, so a run cut short still shows the notebooks it ran.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "SPECML_DATA": f"{tmp}/data", "SPECML_FIGURES": f"{tmp}/figures"}
         t = time.perf_counter()
-        res = subprocess.run([sys.executable, "-m", "specml_utils.cli", "notebooks", "--out-dir", tmp,
-                              "-p", "interactive", "false"], env=env, cwd=ROOT, capture_output=True, text=True)
+        with subprocess.Popen([sys.executable, "-m", "specml_utils.cli", "notebooks", "--out-dir", tmp,
+                               "-p", "interactive", "false"], env=env, cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True) as proc:
+            lines = []
+            for line in proc.stdout:
+                lines.append(line)
+                print(line, end="", flush=True)
         wall = time.perf_counter() - t
-        if res.returncode:
-            raise RuntimeError(res.stderr[-2000:])
-    per = {line.split(":")[0]: float(line.split(":")[1].split()[0]) for line in res.stdout.splitlines()
+        if proc.returncode:
+            raise RuntimeError("".join(lines)[-2000:])
+    per = {line.split(":")[0]: float(line.split(":")[1].split()[0]) for line in lines
            if line[:2].isdigit() and line.rstrip().endswith(" s")}
     return {"wall_s": round(wall, 1), "per_notebook_s": per}
 

@@ -7,6 +7,11 @@
 #   bash benchmarks/device.sh            # jax on the GPU; results under the machine's own section
 #   MAIN_JOB=1 bash benchmarks/device.sh # then the main job too (every notebook, from an empty data folder)
 #   SMALL=1 bash benchmarks/device.sh    # a 2-minute dry run of the same steps on any machine
+#   STEPS="data predict main" PREDICT_WORKERS=16 bash benchmarks/device.sh  # chosen steps, in this order
+#
+# Steps: models (training and inference rates), data (mock and preprocessing at each worker count; keeps
+# the mock), predict (on that mock, so after data), main (the main job). A short lease runs the main job
+# last: a run cut at its limit then still brings back every step before it, and the notebooks it finished.
 #
 # Writes benchmarks/results.json (the machine's section: cores, GPU name, backend), or, when $OUT is
 # set, $OUT/results.json (a copy of the committed one, updated after each step, so a run cut short
@@ -23,8 +28,11 @@ else
   n_train=96000; n_mock=32000; n_pre=20000; n_pred=16000; repeat=32
   workers=$($py -c "c=$cores; print(' '.join(str(w) for w in (1, 2, 4, 8, 16) if w <= c))")
 fi
+steps=${STEPS:-models data predict}
+if [[ -n "${MAIN_JOB:-}" ]]; then steps="$steps main"; fi
+predict_workers=${PREDICT_WORKERS:-$workers}
 if [[ -n "${OUT:-}" && -z "${SPECML_BENCH_RESULTS:-}" ]]; then
-  cp benchmarks/results.json "$OUT/results.json"
+  [[ -f "$OUT/results.json" ]] || cp benchmarks/results.json "$OUT/results.json"
   export SPECML_BENCH_RESULTS=$OUT/results.json
 fi
 log=${OUT:-/tmp}/device_bench.log
@@ -32,11 +40,16 @@ mock=$(mktemp -d)/mock
 {
   echo "== $(date -u +%FT%TZ) ${cores} cores, backend ${KERAS_BACKEND}, GPU: $(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null || echo none)"
   test -f data/models/bundle.json || { echo "data/models/bundle.json missing: carry the main job's models"; exit 2; }
-  time $py benchmarks/bench_models.py --n "$n_train" --precisions mixed_bfloat16
-  # mock generation and preprocessing at each worker count; the mock is kept for predict
-  time $py benchmarks/bench_data.py --n-plan 1000000 --n-mock "$n_mock" --n-preprocess "$n_pre" \
-    --keep "$mock" --workers $workers
-  time $py benchmarks/bench_predict.py --models data/models --mock "$mock" --n "$n_pred" --workers $workers \
-    --survey-repeat "$repeat"
-  if [[ -n "${MAIN_JOB:-}" ]]; then time $py benchmarks/bench_models.py --main-job-only; fi
-} 2>&1 | tee "$log"
+  for step in $steps; do
+    case $step in
+      models) time $py benchmarks/bench_models.py --n "$n_train" --precisions mixed_bfloat16 ;;
+      # mock generation and preprocessing at each worker count; the mock is kept for predict
+      data) time $py benchmarks/bench_data.py --n-plan 1000000 --n-mock "$n_mock" --n-preprocess "$n_pre" \
+              --keep "$mock" --workers $workers ;;
+      predict) time $py benchmarks/bench_predict.py --models data/models --mock "$mock" --n "$n_pred" \
+                 --workers $predict_workers --survey-repeat "$repeat" ;;
+      main) time $py benchmarks/bench_models.py --main-job-only ;;
+      *) echo "unknown step $step (models, data, predict, main)"; exit 2 ;;
+    esac
+  done
+} 2>&1 | tee -a "$log"
