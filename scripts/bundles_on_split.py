@@ -4,11 +4,14 @@ Two runs of the notebooks train on different mocks, so their test splits differ;
 the same split separates what changed in the network from what changed in the split. Each bundle's QSO purity and
 completeness (class and redshift, as notebook 05 measures them) come with its F1s; with ``--mock-manifest`` (the
 ``mock_manifest.json`` of the mock the dataset was made from) the completeness is also given apart for the quasars
-reddened by E(B−V) > 0.1 of their own dust and for the rest.
+reddened by E(B−V) > 0.1 of their own dust and for the rest. Completeness is also given per bin of true redshift,
+and the missed quasars are counted by what they were called (a galaxy, a star, or a quasar at a redshift off by
+|Δv| ≥ 6000 km/s) and by S/N, to show where completeness is lost. ``--sweep`` adds, on the validation split, what calling a quasar wherever
+P_QSO + P_BAL reaches a threshold below one half would find, and what it would call quasars wrongly.
 
     python scripts/bundles_on_split.py --dataset data/processed/mock_n44000_seed12345_galaxy_rich_mixed_443bins.h5 \\
         --bundles OLD_BUNDLE data/models --mock-manifest data/mock/mock_n44000_seed12345_galaxy_rich/mock_manifest.json \\
-        --record benchmarks/bundles_on_split.jsonl
+        --record benchmarks/bundles_on_split.jsonl [--sweep 0.5 0.4 0.3 0.2 0.15]
 
 Seconds on 2 cores; a bundle is a folder with ``bundle.json`` (``specml predict --model``).
 """
@@ -27,6 +30,10 @@ from trial_record import emit
 
 #: quasars redder than this count as reddened in the completeness split
 EBV_RED = 0.1
+#: edges of the true-redshift bins of the completeness
+Z_EDGES = (0, 1, 2, 3, 4, 7)
+#: missed quasars are counted apart below this median S/N per pixel
+SN_LOW = 2
 
 
 def split_ebv(test: dict, manifest: Path) -> np.ndarray:
@@ -46,10 +53,39 @@ def qso_scores(bundle: Bundle, test: dict, ebv) -> dict:
     true_q, pred_q = is_qso(test["label"]), is_qso(out["label"])
     pc = metrics.qso_purity_completeness(true_q, test["z"], test["z_conf"], pred_q, out["z"])
     res = {"purity": [pc["purity_k"], pc["purity_n"]], "completeness": [pc["completeness_k"], pc["completeness_n"]]}
+    found = pred_q & (np.abs(metrics.velocity_offset(out["z"], test["z"])) < metrics.DV_CATASTROPHIC)
+    res["completeness by true z"] = {f"{lo}-{hi}": [int((found & true_q & s).sum()), int((true_q & s).sum())]
+                                     for lo, hi in zip(Z_EDGES[:-1], Z_EDGES[1:])
+                                     for s in [(test["z"] >= lo) & (test["z"] < hi)]}
+    missed = true_q & ~found
+    names = np.asarray(test["class_names"]).astype(str)
+    called = np.where(pred_q[missed], "a quasar at a wrong z", names[out["label"][missed]])
+    res["missed, called"] = {c: int((called == c).sum()) for c in sorted(set(called))}
+    res[f"missed, S/N < {SN_LOW}"] = int((missed & (np.asarray(test["sn"]) < SN_LOW)).sum())
     if ebv is not None:
-        found = pred_q & (np.abs(metrics.velocity_offset(out["z"], test["z"])) < metrics.DV_CATASTROPHIC)
         for name, sel in ((f"> {EBV_RED}", ebv > EBV_RED), (f"<= {EBV_RED}", ebv <= EBV_RED)):
             res[f"completeness, E(B-V) {name}"] = [int((found & true_q & sel).sum()), int((true_q & sel).sum())]
+    return res
+
+
+def threshold_sweep(bundle: Bundle, split: dict, thresholds) -> dict:
+    """Quasars found (class and |Δv| < 6000 km/s) and stars and galaxies called quasars, when a spectrum is called a
+    quasar (QSO or BAL QSO, whichever is likelier) wherever P_QSO + P_BAL ≥ each threshold."""
+    from specml_utils.zcheck import class_redshifts
+
+    prob = models.class_probabilities(bundle.classifier, split["X"])[0]
+    zprob = models.redshift_probabilities(bundle.redshift, split["X"])
+    true_q = is_qso(split["label"])
+    res = {}
+    for t in thresholds:
+        label = prob.argmax(1)
+        promote = (prob[:, 2] + prob[:, 3] >= t) & ~is_qso(label)
+        label[promote] = np.where(prob[promote, 3] > prob[promote, 2], 3, 2)
+        z = class_redshifts(bundle.zbins, zprob, label, bundle.class_names, bundle.z_range, split["flux"],
+                            split["ivar"], 10 ** bundle.grid.centres)["z"]
+        found = is_qso(label) & (np.abs(metrics.velocity_offset(z, split["z"])) < metrics.DV_CATASTROPHIC)
+        res[str(t)] = {"quasars found": [int((found & true_q).sum()), int(true_q.sum())],
+                       "stars and galaxies called quasars": int((is_qso(label) & ~true_q).sum())}
     return res
 
 
@@ -60,8 +96,11 @@ def main(argv=None) -> int:
     ap.add_argument("--mock-manifest", type=Path, default=None,
                     help="the mock's mock_manifest.json: completeness apart for reddened quasars")
     ap.add_argument("--record", type=Path, default=None, help="append each score as a JSON line to this file")
+    ap.add_argument("--sweep", type=float, nargs="*", default=None,
+                    help="QSO thresholds on P_QSO + P_BAL to try on the validation split")
     a = ap.parse_args(argv)
-    test = evaluation.read_splits(a.dataset)["test"]
+    splits = evaluation.read_splits(a.dataset)
+    test = splits["test"]
     ebv = split_ebv(test, a.mock_manifest) if a.mock_manifest else None
     for folder in a.bundles:
         bundle = Bundle.load(folder)
@@ -71,6 +110,9 @@ def main(argv=None) -> int:
               "bundle": str(folder), "trained_on": bundle.info["classifier"]["trained_on"],
               "test_f1": {k: round(float(v), 4) for k, v in table["f1"].items()},
               "qso": qso_scores(bundle, test, ebv)}, a.record)
+        if a.sweep:
+            emit({"trial": "bundles_on_split, QSO threshold sweep", "dataset": a.dataset.name, "split": "val",
+                  "bundle": str(folder), "sweep": threshold_sweep(bundle, splits["val"], a.sweep)}, a.record)
     return 0
 
 
