@@ -7,10 +7,13 @@ weights, then its training), so a run with the same parameters gives the same nu
 from __future__ import annotations
 
 import concurrent.futures as cf
+import dataclasses
 import multiprocessing
 import os
+import tempfile
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from pathlib import Path
 from functools import partial
 
 import numpy as np
@@ -180,37 +183,89 @@ def misclassified(run: dict, test: dict, zbins, n: int = 8) -> tuple[int, list]:
 
 
 def seed_spread(build, data: dict, zbins, recipe: Recipe, weights, truth, prior, first: dict, seed_runs: int,
-                first_prob, parallel: bool | None = None) -> tuple[dict, pd.DataFrame]:
-    """The chosen architecture trained again with seeds ``recipe.seed + 1 …``.
+                first_prob, parallel: bool | None = None, members: dict | None = None) -> tuple[dict, pd.DataFrame]:
+    """The chosen architecture with seeds ``recipe.seed``, ``recipe.seed + 1`` … (``seed_runs`` in all).
 
-    Returns each seed's score on the visually inspected real spectra, beside ``first`` (the run
-    already made with ``recipe.seed``), and a table of each seed's F1 per class on the mock test
-    split (one row a seed; ``first_prob``: the first run's test probabilities), so that the mock's
-    figures carry their seed scatter too.
-
-    With ``parallel`` the seeds train at the same time, each in a process of its own at the
-    backend's default thread count; by default they do where there are two cores or more and no
-    GPU (:func:`concurrent_trainings`). Each gives the network it gives alone.
+    Returns each seed's score on the visually inspected real spectra and a table of each seed's F1
+    per class on the mock test split (one row a seed), so that the mock's figures carry their seed
+    scatter too. ``first`` and ``first_prob`` are the run already made with ``recipe.seed`` (its
+    score and test probabilities); ``members`` maps seeds to networks already trained (an
+    ensemble's, :func:`ensemble_run`), which are scored here, not trained again. The other seeds
+    are trained, at the same time where ``parallel`` (:func:`train_seeds`).
     """
     y = data["test"]["label"]
-    seeds = list(range(recipe.seed + 1, recipe.seed + seed_runs))
-    job = (build, data, zbins, recipe, weights, truth, prior)
+    members = members or {}
+    seeds = list(range(recipe.seed, recipe.seed + seed_runs))
+    to_train = [s for s in seeds[1:] if s not in members]
+    outs = dict(zip(to_train, _map_seeds(_seed_run, (build, data, zbins, recipe, weights, truth, prior), to_train,
+                                         parallel, "the seed spread's")))
+    scores, f1 = {}, {}
+    for s in seeds:
+        if s in members:
+            score, prob = _scores_of(members[s], data, truth, prior)
+        else:
+            score, prob = (first, first_prob) if s == recipe.seed else outs[s]
+        scores[s], f1[s] = score, _f1(y, prob)
+    return scores, pd.DataFrame(f1).T
+
+
+def train_seeds(build, data: dict, zbins, recipe: Recipe, weights, seeds, parallel: bool | None = None) -> dict:
+    """The network ``build`` trained as :func:`train_one` trains it, once per seed of ``seeds``:
+    ``{seed: (model, training seconds)}``, at the same time where ``parallel`` (each in a process of its
+    own, which hands its network back through a file; each gives the network it gives alone)."""
+    seeds = list(seeds)
+    with tempfile.TemporaryDirectory() as tmp:
+        outs = _map_seeds(_seed_model, (build, data, zbins, recipe, weights, tmp), seeds, parallel, "the ensemble's")
+        return {s: (models.keras.saving.load_model(path), seconds) for s, (path, seconds) in zip(seeds, outs)}
+
+
+def ensemble_run(build, data: dict, zbins, recipe: Recipe, weights, first: dict, n_seeds: int,
+                 parallel: bool | None = None) -> dict:
+    """The run ``first`` (the chosen network, seed ``recipe.seed``) as the mean of ``n_seeds``
+    trainings (:func:`specml_utils.models.ensemble`): the same keys as :func:`train_candidates`' runs,
+    its ``fit`` the first training's with the members' parameters and training seconds summed, plus
+    ``members`` (seed → network)."""
+    trained = train_seeds(build, data, zbins, recipe, weights, range(recipe.seed + 1, recipe.seed + n_seeds), parallel)
+    members = {recipe.seed: first["model"], **{s: m for s, (m, _) in trained.items()}}
+    model = models.ensemble(list(members.values()))
+    test, val = data["test"], data["val"]
+    _, rate = training.predict_timed(model, test["X"])
+    prob, zprob = models.class_probabilities(model, test["X"])
+    val_prob, _ = models.class_probabilities(model, val["X"])
+    fit = dataclasses.replace(first["fit"], params=first["fit"].params * len(members),
+                              seconds=round(first["fit"].seconds + sum(t for _, t in trained.values()), 1))
+    print(f"the mean of {len(members)} trainings (seeds {', '.join(map(str, members))}): "
+          f"{fit.seconds:.0f} s of training in all")
+    return {"model": model, "fit": fit, "prob": prob, "zprob": zprob, "val_prob": val_prob, "predict_rate": rate,
+            "members": members}
+
+
+def members_table(run: dict, data: dict) -> pd.DataFrame:
+    """Validation and test macro F1 and QSO / BAL QSO F1 on the test split of each member of an
+    ensemble run (one row a seed) and of their mean (the run itself)."""
+    val, test = data["val"], data["test"]
+    rows = {}
+    for name, model in [*((f"seed {s}", m) for s, m in run.get("members", {}).items()), ("mean", run["model"])]:
+        vp, tp = (models.class_probabilities(model, d["X"])[0] for d in (val, test))
+        f1 = _f1(test["label"], tp)
+        rows[name] = {"val macro F1": macro_f1(val["label"], vp), "test macro F1": f1["all (macro)"],
+                      "test QSO F1": f1["QSO"], "test BAL QSO F1": f1["QSO_BAL"]}
+    return pd.DataFrame(rows).T
+
+
+def _map_seeds(fn, job: tuple, seeds: list, parallel: bool | None, what: str) -> list:
+    """``fn(job, s)`` for each seed, in processes of their own at the same time where ``parallel``
+    (by default where :func:`concurrent_trainings`), else here, one after the other."""
     if parallel is None:
         parallel = concurrent_trainings()
-    outs = None
     if parallel and len(seeds) > 1:
         ctx = multiprocessing.get_context("spawn")  # a fresh backend in each: safe after threads started
         try:
             with cf.ProcessPoolExecutor(len(seeds), mp_context=ctx) as pool:
-                outs = list(pool.map(_seed_run, [job] * len(seeds), seeds))
+                return list(pool.map(fn, [job] * len(seeds), seeds))
         except BrokenProcessPool:   # a process killed (out of memory?): the same trainings, one at a time here
-            print("the seed spread's processes died; its seeds train again here, one after the other")
-    if outs is None:
-        outs = [_seed_run(job, s) for s in seeds]
-    scores, f1 = {recipe.seed: first}, {recipe.seed: _f1(y, first_prob)}
-    for s, (score, prob) in zip(seeds, outs):
-        scores[s], f1[s] = score, _f1(y, prob)
-    return scores, pd.DataFrame(f1).T
+            print(f"{what} processes died; its seeds train again here, one after the other")
+    return [fn(job, s) for s in seeds]
 
 
 def concurrent_trainings() -> bool:
@@ -226,8 +281,23 @@ def _seed_run(job: tuple, s: int) -> tuple[dict, np.ndarray]:
     build, data, zbins, recipe, weights, truth, prior = job
     training.seed(s)
     model, _ = train_one(build, data, zbins, recipe, weights, s)
+    return _scores_of(model, data, truth, prior)
+
+
+def _scores_of(model, data: dict, truth, prior) -> tuple[dict, np.ndarray]:
+    """A network's VI score on the real spectra and its mock test probabilities."""
     score = real.score(real.classify(model, data["grid"], data["weighted"], truth, prior), truth, "VI")[1]
     return score, models.class_probabilities(model, data["test"]["X"])[0]
+
+
+def _seed_model(job: tuple, s: int) -> tuple[str, float]:
+    """One seed of :func:`train_seeds`: the network saved in the job's folder, and its training seconds."""
+    build, data, zbins, recipe, weights, folder = job
+    training.seed(s)
+    model, fit = train_one(build, data, zbins, recipe, weights, s)
+    path = Path(folder) / f"seed_{s}.keras"
+    model.save(path)
+    return str(path), fit.seconds
 
 
 def _f1(y, prob) -> pd.Series:
@@ -276,7 +346,8 @@ def save_chosen(folder, name: str, run: dict, data: dict, test_macro_f1: float, 
                 fine_tune_on: str = ""):
     """Save the chosen network as the bundle's classifier, with what ``specml predict`` needs
     (grid, weighting, class names, the survey's class mix) and what it was made from."""
-    return save_model(run["model"], folder, "classifier", architecture=name, class_names=list(CLASS_NAMES),
+    return save_model(run["model"], folder, "classifier", architecture=name, members=len(run.get("members", ())) or 1,
+                      class_names=list(CLASS_NAMES),
                       trained_on=data["path"].name, test_macro_f1=float(test_macro_f1),
                       fine_tuned_on=fine_tune_on or None, train_seconds=run["fit"].seconds,
                       prior=None if prior is None else {"name": class_prior, "weights": prior.tolist()},
@@ -285,7 +356,7 @@ def save_chosen(folder, name: str, run: dict, data: dict, test_macro_f1: float, 
 
 def record(data: dict, best: str, tables: dict, summary: pd.DataFrame, rel: dict, real_summary: dict,
            fine_tuned: dict, scores: dict, bal_by_bi: pd.DataFrame | None = None,
-           seed_f1: pd.DataFrame | None = None) -> dict:
+           seed_f1: pd.DataFrame | None = None, members: pd.DataFrame | None = None) -> dict:
     """What notebook 04 writes to its metrics JSON (with its parameters and versions added there)."""
     return {"dataset": data["path"].name, "test_spectra": int(len(data["test"]["label"])), "chosen": best,
             "per_model": {n: {"table": t.to_dict(orient="index"), "summary": summary.loc[n].to_dict(), "ece": rel[n][1]}
@@ -295,4 +366,5 @@ def record(data: dict, best: str, tables: dict, summary: pd.DataFrame, rel: dict
             "fine_tuned": {k: v for k, v in fine_tuned.items() if k != "fit"},
             "real_seed_accuracy": {str(s): v["accuracy"] for s, v in scores.items()},
             "mock_seed_f1": {} if seed_f1 is None else {str(s): row.to_dict() for s, row in seed_f1.iterrows()},
-            "bal_recall_by_bi": {} if bal_by_bi is None else bal_by_bi.to_dict(orient="index")}
+            "bal_recall_by_bi": {} if bal_by_bi is None else bal_by_bi.to_dict(orient="index"),
+            "ensemble_members": {} if members is None else members.to_dict(orient="index")}

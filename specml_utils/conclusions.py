@@ -121,10 +121,19 @@ def classify(m: dict) -> str:
     t = m["per_model"][best]["table"]
     macro = t["all (macro)"]
     n_test = int(macro["support"])
-    text = [f"**On the mock test split** ({n_test:,} spectra) the chosen network, {best}, reaches macro F1 "
+    n_members = len([k for k in m.get("ensemble_members", {}) if k != "mean"])
+    chosen = f"{best} (the mean of {n_members} trainings)" if n_members > 1 else best
+    text = [f"**On the mock test split** ({n_test:,} spectra) the chosen network, {chosen}, reaches macro F1 "
             f"{m['macro_f1']:.3f}; per class " + ", ".join(f"{c} {m['f1'][c]:.3f}" for c in CLASS_NAMES)
             + ". Quasars and BAL quasars are the classes it confuses most: a shallow trough is hard to tell from "
             "absorption in the forest, and the mock draws both classes from the same quasar model."]
+    if n_members > 1:
+        ems = m["ensemble_members"]
+        alone = [v for k, v in ems.items() if k != "mean"]
+        span = lambda key: f"{min(v[key] for v in alone):.4f}–{max(v[key] for v in alone):.4f}"  # noqa: E731
+        text.append(f"The mean of its {n_members} trainings scores validation macro F1 {ems['mean']['val macro F1']:.4f} "
+                    f"against {span('val macro F1')} for the trainings alone, and test macro F1 "
+                    f"{ems['mean']['test macro F1']:.4f} against {span('test macro F1')}.")
     by_bi = list(m.get("bal_recall_by_bi", {}).items())
     if len(by_bi) > 1 and by_bi[0][1]["BAL quasars"]:
         (weak_bin, weak), rest = by_bi[0], [r for _, r in by_bi[1:]]

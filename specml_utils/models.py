@@ -116,6 +116,23 @@ def redshift_cnn(n_bins: int = 443, zbins: ZBins = ZBins(), filters: int = 64, d
     return keras.Model(inp, {"z_prob": z, "class": c}, name="redshift_cnn")
 
 
+def ensemble(members: list, name: str = "ensemble") -> keras.Model:
+    """One network whose outputs are the mean of the ``members``' (same input, same outputs), a deep
+    ensemble (Lakshminarayanan et al. 2017): networks trained with different seeds err on different
+    spectra, and their mean probabilities are better calibrated than any one's. It saves, loads and
+    predicts like a single network; each member is renamed ``member_<k>`` (names must be unique)."""
+    inp = keras.Input(members[0].input_shape[1:], name="spectrum")
+    outs = []
+    for k, member in enumerate(members):
+        member.name = f"member_{k}"
+        outs.append(member(inp))
+    if isinstance(outs[0], dict):
+        mean = {key: layers.Average(name=key)([o[key] for o in outs]) for key in outs[0]}
+    else:
+        mean = layers.Average()(outs)
+    return keras.Model(inp, mean, name=name)
+
+
 def redshift_targets(model: keras.Model, z, labels, zbins: ZBins) -> "np.ndarray | dict":
     """What :func:`compile_redshift`'s loss expects: two-hot z targets, plus labels for the class head."""
     t = zbins.soft_targets(z)

@@ -131,3 +131,68 @@ def test_a_seed_spread_whose_processes_die_trains_its_seeds_here(monkeypatch, ca
                                          {"accuracy": {"value": 1.0}}, 3, np.eye(4)[y], parallel=True)
     assert [scores[s]["accuracy"]["value"] for s in (0, 1, 2)] == [1.0, 0.1, 0.2] and list(f1.index) == [0, 1, 2]
     assert "train again here" in capsys.readouterr().out
+
+
+def _tiny_specnet():
+    from specml_utils import models
+    from specml_utils.redshift_bins import ZBins
+
+    return models.specnet(32, filters=4, depth=1, kernel=3, dense=8, zbins=ZBins())
+
+
+def test_an_ensemble_outputs_the_mean_of_its_members_and_saves_and_loads(tmp_path):
+    from specml_utils import models
+    from specml_utils.backend import keras
+
+    members = []
+    for s in range(3):
+        keras.utils.set_random_seed(s)
+        members.append(_tiny_specnet())
+    x = np.random.default_rng(0).standard_normal((9, 32)).astype("float32")
+    alone = [models.class_probabilities(m, x) for m in members]
+    ens = models.ensemble(members)
+    prob, zprob = models.class_probabilities(ens, x)
+    np.testing.assert_allclose(prob, np.mean([p for p, _ in alone], axis=0), atol=1e-6)
+    np.testing.assert_allclose(zprob, np.mean([z for _, z in alone], axis=0), atol=1e-6)
+    assert not np.allclose(alone[0][0], alone[1][0])          # the members differ, so the mean is not one of them
+    ens.save(tmp_path / "ens.keras")
+    back = keras.saving.load_model(tmp_path / "ens.keras")
+    assert models.is_multitask(back)
+    np.testing.assert_allclose(models.class_probabilities(back, x)[0], prob, atol=1e-6)
+
+
+def test_an_ensemble_run_trains_the_other_seeds_and_the_seed_spread_scores_its_members_without_training(monkeypatch):
+    from specml_utils import models
+    from specml_utils.backend import keras
+    from specml_utils.training import TrainResult
+
+    trained = []
+
+    def train_one(build, data, zbins, recipe, weights, seed):   # a tiny untrained network per seed stands in
+        trained.append(seed)
+        keras.utils.set_random_seed(seed)
+        return build(), TrainResult({}, 1, 1, 2.0, 100.0, params=10)
+
+    monkeypatch.setattr(classifiers, "train_one", train_one)
+    rng = np.random.default_rng(1)
+    y = np.array([0, 1, QSO, BAL, QSO, BAL])
+    data = {s: {"label": y, "X": rng.standard_normal((6, 32)).astype("float32")} for s in ("val", "test")}
+    data.update(grid=None, weighted=True)
+    first_model, first_fit = train_one(_tiny_specnet, data, None, None, None, 0)
+    first = {"model": first_model, "fit": first_fit}
+    run = classifiers.ensemble_run(_tiny_specnet, data, None, classifiers.Recipe(seed=0), None, first, 3, parallel=False)
+    assert trained == [0, 1, 2] and list(run["members"]) == [0, 1, 2]
+    mean = np.mean([models.class_probabilities(m, data["test"]["X"])[0] for m in run["members"].values()], axis=0)
+    np.testing.assert_allclose(run["prob"], mean, atol=1e-6)
+    assert run["fit"].params == 30 and run["fit"].seconds == 6.0    # the members' parameters and seconds summed
+    table = classifiers.members_table(run, data)
+    assert list(table.index) == ["seed 0", "seed 1", "seed 2", "mean"]
+    assert table.loc["mean", "test macro F1"] == pytest.approx(classifiers.macro_f1(y, mean))
+    # the spread scores the members as they are: nothing is trained again
+    monkeypatch.setattr(classifiers.real, "classify", lambda model, *a: model)
+    monkeypatch.setattr(classifiers.real, "score", lambda model, *a: (None, {"accuracy": {"value": model.name}}))
+    scores, f1 = classifiers.seed_spread(_tiny_specnet, data, None, classifiers.Recipe(seed=0), None, None, None,
+                                         {"accuracy": {"value": "the mean"}}, 3, run["prob"], members=run["members"])
+    assert trained == [0, 1, 2]
+    assert [scores[s]["accuracy"]["value"] for s in (0, 1, 2)] == ["member_0", "member_1", "member_2"]
+    assert list(f1.index) == [0, 1, 2]

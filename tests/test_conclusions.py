@@ -73,3 +73,14 @@ def test_redshift_text_survives_metrics_that_could_not_be_measured():
     text = conclusions.redshift({"qso": q})
     assert "σ(Δv) — km/s without catastrophes" in text and "puts — % of quasars within 1σ and 0.0 %" in text
     assert "catastrophic (|Δv| > 6000 km/s) 100.00 %" in text
+
+
+def test_classify_sets_an_ensemble_beside_its_trainings_alone():
+    members = {"seed 0": {"val macro F1": 0.9815, "test macro F1": 0.9805},
+               "seed 1": {"val macro F1": 0.9806, "test macro F1": 0.9809},
+               "mean": {"val macro F1": 0.9818, "test macro F1": 0.9818}}
+    text = conclusions.classify({**_classify_metrics(12), "ensemble_members": members})
+    assert "the chosen network, rnc2 (the mean of 2 trainings), reaches macro F1 0.980" in text
+    assert "validation macro F1 0.9818 against 0.9806–0.9815 for the trainings alone" in text
+    assert "test macro F1 0.9818 against 0.9805–0.9809" in text
+    assert "the mean of" not in conclusions.classify(_classify_metrics(12))

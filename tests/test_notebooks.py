@@ -68,6 +68,7 @@ def test_notebooks_04_to_06_train_save_and_compare(small_home):
     assert any(n.startswith("ours") for n in m6["side_by_side"]) and "QuasarNET retrained" in m6["side_by_side"]
     info = json.loads((models / "bundle.json").read_text())
     assert info["classifier"]["architecture"] == m4["chosen"] and info["redshift"]["sigma_scale"] == m5["sigma_scale"]
+    assert info["classifier"]["members"] == 3 and list(m4["ensemble_members"]) == ["seed 0", "seed 1", "seed 2", "mean"]
     assert info["classifier"]["prior"]["name"] == "dr12" and len(info["classifier"]["prior"]["weights"]) == 4
     from specml_utils import real
     if real.vi_catalog() is not None:                          # the real spectra are scored, per label source
