@@ -60,8 +60,11 @@ class Bundle:
     prior_weights: tuple | None = None
 
     @classmethod
-    def load(cls, folder=None) -> "Bundle":
-        """Load the bundle in ``folder`` (default: the main job's ``data/models``)."""
+    def load(cls, folder=None, one_network: bool = False) -> "Bundle":
+        """Load the bundle in ``folder`` (default: the main job's ``data/models``). With ``one_network`` a
+        classifier saved as the mean of several trainings (notebook 04's ``ensemble_seeds``) is replaced by
+        its first training alone: predictions run faster, a little less accurate."""
+        from .models import first_member
         from .redshift_bins import ZBins
 
         folder = Path(folder or DEFAULT_MODELS)
@@ -79,7 +82,9 @@ class Bundle:
         c, r = info["classifier"], info["redshift"]
         if c["grid"] != r["grid"] or c["weighted"] != r["weighted"]:
             raise ValueError(f"{meta}: the classifier and redshift models were trained on different grids")
-        return cls(classifier=_load_model(folder / c["file"]), redshift=_load_model(folder / r["file"]),
+        classifier = _load_model(folder / c["file"])
+        return cls(classifier=first_member(classifier) if one_network else classifier,
+                   redshift=_load_model(folder / r["file"]),
                    grid=Grid(**c["grid"]), weighted=c["weighted"], zbins=ZBins(**r["zbins"]),
                    sigma_scale=_per_class(r["sigma_scale"], c["class_names"]), class_names=tuple(c["class_names"]),
                    z_range=r.get("z_range", {}), info=info,

@@ -121,10 +121,11 @@ def _cmd_predict(a) -> int:
         raise ValueError(f"{a.out}: the output is one of the inputs; it would be overwritten — choose another --out")
     _check_writable(out, a.out)
     folder = a.model or DEFAULT_MODELS
-    bundle = Bundle.load(folder)   # checks the bundle before any work is spread out
+    bundle = Bundle.load(folder, a.one_network)   # checks the bundle before any work is spread out
     cluster = a.workers or a.scheduler
     table, report = predict.predict_files(files, None if cluster else bundle, bundle_dir=folder,
-                                          chunk_files=a.chunk_files, workers=a.workers, scheduler=a.scheduler)
+                                          chunk_files=a.chunk_files, workers=a.workers, scheduler=a.scheduler,
+                                          one_network=a.one_network)
     predict.write_table(table, report, a.out, bundle)
     shown = {k: v for k, v in report.items() if k != "failed_files"}
     shown["failed_files"] = report["failed_files"][:20]
@@ -223,6 +224,9 @@ def main(argv=None) -> int:
     pr.add_argument("--model", type=Path, default=None,
                     help="a model bundle folder (default: data/models, written by notebooks 04 and 05)")
     pr.add_argument("--chunk-files", type=int, default=256, help="files per task (memory per worker stays flat)")
+    pr.add_argument("--one-network", action="store_true",
+                    help="where the saved classifier is the mean of several trainings, use the first alone "
+                         "(about 1.5x faster on CPUs, a little less accurate)")
     _cluster_args(pr, "this process, whose networks use every core")
     pr.set_defaults(func=_cmd_predict)
     sw = sub.add_parser("sweep", help="run notebook 04 or 05 over a hyperparameter grid (papermill)")

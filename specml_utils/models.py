@@ -133,6 +133,17 @@ def ensemble(members: list, name: str = "ensemble") -> keras.Model:
     return keras.Model(inp, mean, name=name)
 
 
+def first_member(model: keras.Model) -> keras.Model:
+    """An ensemble's first member (:func:`ensemble`: the network of the first seed), or ``model`` itself when
+    it is one network."""
+    return model.get_layer("member_0") if any(layer.name == "member_0" for layer in model.layers) else model
+
+
+def networks_in(model: keras.Model) -> int:
+    """How many networks ``model`` averages (1 for a single network)."""
+    return sum(layer.name.startswith("member_") for layer in model.layers) or 1
+
+
 def redshift_targets(model: keras.Model, z, labels, zbins: ZBins) -> "np.ndarray | dict":
     """What :func:`compile_redshift`'s loss expects: two-hot z targets, plus labels for the class head."""
     t = zbins.soft_targets(z)

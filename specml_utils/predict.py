@@ -197,11 +197,12 @@ def predict_chunk(files, bundle: Bundle, batch_spectra: int = 1024, on_batch=Non
 _BUNDLES: dict = {}
 
 
-def _predict_chunk_on_worker(files, bundle_dir: str, batch_spectra: int) -> dict:
+def _predict_chunk_on_worker(files, bundle_dir: str, batch_spectra: int, one_network: bool = False) -> dict:
     """Worker task: load the bundle once per worker process, then predict the chunk."""
-    if bundle_dir not in _BUNDLES:
-        _BUNDLES[bundle_dir] = Bundle.load(bundle_dir)
-    return predict_chunk(files, _BUNDLES[bundle_dir], batch_spectra)
+    key = (bundle_dir, one_network)
+    if key not in _BUNDLES:
+        _BUNDLES[key] = Bundle.load(bundle_dir, one_network)
+    return predict_chunk(files, _BUNDLES[key], batch_spectra)
 
 
 def failed_reason(why: str) -> str:
@@ -211,7 +212,7 @@ def failed_reason(why: str) -> str:
 
 def predict_files(files, bundle: Bundle | None = None, bundle_dir=None, chunk_files: int = 256,
                   batch_spectra: int = 1024, workers: int | None = None, scheduler: str | None = None,
-                  client=None, progress: bool = True) -> tuple[Table, dict]:
+                  client=None, progress: bool = True, one_network: bool = False) -> tuple[Table, dict]:
     """Read, rebin, standardise and classify ``files``; return the table and a report.
 
     By default every file goes through this process in one pipelined pass. With ``workers`` (N
@@ -220,7 +221,8 @@ def predict_files(files, bundle: Bundle | None = None, bundle_dir=None, chunk_fi
     workers that each load the bundle from ``bundle_dir`` once
     (:func:`specml_utils.execution.map_chunks`). Files that cannot be read, spectra with no usable
     pixel on the grid, and (on workers) files that make a worker fail twice are counted in the
-    report with the reason; every other spectrum gets a row, in input order.
+    report with the reason; every other spectrum gets a row, in input order. ``one_network``: the
+    classifier's first training alone, where the bundle's is the mean of several (:meth:`Bundle.load`).
     """
     from tqdm.auto import tqdm
 
@@ -230,11 +232,11 @@ def predict_files(files, bundle: Bundle | None = None, bundle_dir=None, chunk_fi
     if workers or scheduler or client is not None:
         if bundle_dir is None:
             raise ValueError("a run on workers needs bundle_dir, the folder each worker loads the models from")
-        args = (str(Path(bundle_dir).resolve()), batch_spectra)
+        args = (str(Path(bundle_dir).resolve()), batch_spectra, one_network)
         results, lost = map_chunks(_predict_chunk_on_worker, chunks, args, workers=workers, scheduler=scheduler,
                                    client=client, progress=progress, desc="predict")
     else:
-        bundle = bundle or Bundle.load(bundle_dir)
+        bundle = bundle or Bundle.load(bundle_dir, one_network)
         lost = []
         with tqdm(total=len(files), desc="predict", unit="file", disable=not progress, mininterval=1.0) as bar:
             results = [predict_chunk(files, bundle, batch_spectra, on_batch=bar.update)]  # one pipelined pass
@@ -264,7 +266,10 @@ def write_table(table: Table, report: dict, out, bundle: Bundle | None = None) -
     for name, (bit, why) in ZWARNING_BITS.items():
         pred.header[f"ZWBIT{bit}"] = (name, why[:46])
     if bundle is not None:
+        from .models import networks_in
+
         pred.header["MODELS"] = (str(bundle.info.get("classifier", {}).get("architecture", "")), "classifier")
+        pred.header["NETWORKS"] = (networks_in(bundle.classifier), "classifier trainings averaged")
     bad = Table([np.array([f for f, _ in report["failed_files"]], dtype="U256"),
                  np.array([w for _, w in report["failed_files"]], dtype="U128")], names=("FILE", "REASON"))
     fail = fits.table_to_hdu(bad)

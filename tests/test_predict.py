@@ -133,3 +133,34 @@ def test_batches_and_chunks_do_not_change_the_rows(bundle_dir, tmp_path):
         assert sum(seen) == len(files)  # progress counts every file once
 
 
+
+
+def test_one_network_predicts_with_the_first_training_of_a_saved_mean(bundle_dir, tmp_path):
+    import json
+
+    from specml_utils import models
+    from specml_utils.backend import keras
+    from specml_utils.bundle import save_model
+
+    models_dir, matched = bundle_dir
+    ens_dir = tmp_path / "ensemble"
+    shutil.copytree(models_dir, ens_dir)
+    first = Bundle.load(models_dir).classifier
+    other = keras.models.clone_model(first)                 # a second "training": other weights, same shape
+    other.set_weights([w + 0.05 for w in first.get_weights()])
+    info = json.loads((models_dir / "bundle.json").read_text())["classifier"]
+    save_model(models.ensemble([Bundle.load(models_dir).classifier, other]), ens_dir, "classifier",
+               **{k: v for k, v in info.items() if k not in ("file", "saved")})
+    files = [str(matched["PATH"][i]) for i in range(8)]
+    tables = {}
+    for name, args in {"single": ["--model", str(models_dir)], "mean": ["--model", str(ens_dir)],
+                       "first": ["--model", str(ens_dir), "--one-network"],
+                       "first, workers": ["--model", str(ens_dir), "--one-network", "--workers", "1"]}.items():
+        out = tmp_path / f"{name}.fits"
+        assert main(["predict", *files, "--out", str(out), *args]) == 0
+        with fits.open(out) as h:
+            tables[name] = (np.column_stack([h[1].data[f"P_{c}"] for c in CLASS_NAMES]), h[1].header["NETWORKS"])
+    assert [tables[n][1] for n in ("single", "mean", "first", "first, workers")] == [1, 2, 1, 1]
+    np.testing.assert_allclose(tables["first"][0], tables["single"][0], atol=1e-6)
+    np.testing.assert_allclose(tables["first, workers"][0], tables["single"][0], atol=1e-5)
+    assert not np.allclose(tables["mean"][0], tables["single"][0], atol=1e-4)
