@@ -6,11 +6,11 @@ completeness (class and redshift, as notebook 05 measures them) come with its F1
 ``mock_manifest.json`` of the mock the dataset was made from) the completeness is also given apart for the quasars
 reddened by E(B−V) > 0.1 of their own dust and for the rest. Completeness is also given per bin of true redshift,
 and the missed quasars are counted by what they were called (a galaxy, a star, or a quasar at a redshift off by
-|Δv| ≥ 6000 km/s) and by S/N, to show where completeness is lost. ``--sweep`` adds, on the validation split, what calling a quasar wherever
-P_QSO + P_BAL reaches a threshold below one half would find, and what it would call quasars wrongly.
+|Δv| ≥ 6000 km/s) and by S/N, to show where completeness is lost. ``--sweep`` adds, on the validation split, what calling a quasar
+wherever P_QSO + P_BAL reaches a threshold below one half would find, and what it would call quasars wrongly.
 
     python scripts/bundles_on_split.py --dataset data/processed/mock_n44000_seed12345_galaxy_rich_mixed_443bins.h5 \\
-        --bundles OLD_BUNDLE data/models --mock-manifest data/mock/mock_n44000_seed12345_galaxy_rich/mock_manifest.json \\
+        --bundles OLD_BUNDLE data/models --mock-manifest data/mock/n44000_seed12345_galaxy_rich_mixed/mock_manifest.json \\
         --record benchmarks/bundles_on_split.jsonl [--sweep 0.5 0.4 0.3 0.2 0.15]
 
 Seconds on 2 cores; a bundle is a folder with ``bundle.json`` (``specml predict --model``).

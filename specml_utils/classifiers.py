@@ -13,8 +13,8 @@ import os
 import tempfile
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from pathlib import Path
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 import pandas as pd

@@ -131,7 +131,8 @@ def classify(m: dict) -> str:
         ems = m["ensemble_members"]
         alone = [v for k, v in ems.items() if k != "mean"]
         span = lambda key: f"{min(v[key] for v in alone):.4f}–{max(v[key] for v in alone):.4f}"  # noqa: E731
-        text.append(f"The mean of its {n_members} trainings scores validation macro F1 {ems['mean']['val macro F1']:.4f} "
+        text.append(f"The mean of its {n_members} trainings scores validation macro F1 "
+                    f"{ems['mean']['val macro F1']:.4f} "
                     f"against {span('val macro F1')} for the trainings alone, and test macro F1 "
                     f"{ems['mean']['test macro F1']:.4f} against {span('test macro F1')}.")
     by_bi = list(m.get("bal_recall_by_bi", {}).items())

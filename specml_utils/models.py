@@ -119,7 +119,7 @@ def redshift_cnn(n_bins: int = 443, zbins: ZBins = ZBins(), filters: int = 64, d
 def ensemble(members: list, name: str = "ensemble") -> keras.Model:
     """One network whose outputs are the mean of the ``members``' (same input, same outputs), a deep
     ensemble (Lakshminarayanan et al. 2017): networks trained with different seeds err on different
-    spectra, and their mean probabilities are better calibrated than any one's. It saves, loads and
+    spectra, so their mean errs less often than each (``scripts/ensemble_trial.py``). It saves, loads and
     predicts like a single network; each member is renamed ``member_<k>`` (names must be unique)."""
     inp = keras.Input(members[0].input_shape[1:], name="spectrum")
     outs = []
