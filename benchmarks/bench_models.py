@@ -93,13 +93,18 @@ def bench(name, model, y, x, peak, epochs=2, precisions=()):
     return out
 
 
-def bench_main_job() -> dict:
+def bench_main_job(data: Path | None = None) -> dict:
     """The main job from an empty data folder, outputs to a temporary folder.
 
     Each notebook's time is printed as it finishes, so a run cut short still shows the notebooks it ran.
+    ``data``, an empty or absent folder, receives the job's data (mock survey, dataset, models) and keeps
+    it, for steps that predict with those models; by default it goes with the temporary folder.
     """
+    if data is not None and data.exists() and any(p.name != "README.md" for p in data.iterdir()):
+        raise SystemExit(f"{data} is not empty: the main job starts from an empty data folder")
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "SPECML_DATA": f"{tmp}/data", "SPECML_FIGURES": f"{tmp}/figures"}
+        env = {**os.environ, "SPECML_DATA": str(data.resolve() if data else f"{tmp}/data"),
+               "SPECML_FIGURES": f"{tmp}/figures"}
         t = time.perf_counter()
         with subprocess.Popen([sys.executable, "-m", "specml_utils.cli", "notebooks", "--out-dir", tmp,
                                "-p", "interactive", "false"], env=env, cwd=ROOT, stdout=subprocess.PIPE,
@@ -123,9 +128,11 @@ def main() -> None:
     ap.add_argument("--precisions", nargs="*", default=[], choices=["float32", "mixed_bfloat16"],
                     help="also time training in these precisions (besides the notebooks' and float32)")
     ap.add_argument("--main-job-only", action="store_true", help="time the main job and nothing else")
+    ap.add_argument("--data", type=Path, default=None,
+                    help="an empty folder for the main job's data, kept after it (default: a temporary one)")
     a = ap.parse_args()
     if a.main_job_only:
-        main_job = bench_main_job()
+        main_job = bench_main_job(a.data)
         print("main job:", json.dumps(main_job), flush=True)
         merge_results({"main_job": main_job})
         return
@@ -161,7 +168,7 @@ def main() -> None:
                         "fraction_of_matmul_peak": round(both * f / peak, 3)}
         print(f"{name} + redshift CNN:", json.dumps(results[key]), flush=True)
     if a.main_job:
-        results["main_job"] = bench_main_job()
+        results["main_job"] = bench_main_job(a.data)
         print("main job:", json.dumps(results["main_job"]), flush=True)
     merge_results(results)
 

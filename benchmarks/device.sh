@@ -8,10 +8,13 @@
 #   MAIN_JOB=1 bash benchmarks/device.sh # then the main job too (every notebook, from an empty data folder)
 #   SMALL=1 bash benchmarks/device.sh    # a 2-minute dry run of the same steps on any machine
 #   STEPS="data predict main" PREDICT_WORKERS=16 bash benchmarks/device.sh  # chosen steps, in this order
+#   STEPS="main predict predict1" bash benchmarks/device.sh  # train the models there, then predict with them
 #
 # Steps: models (training and inference rates), data (mock and preprocessing at each worker count; keeps
-# the mock), predict (on that mock, so after data), main (the main job). A short lease runs the main job
-# last: a run cut at its limit then still brings back every step before it, and the notebooks it finished.
+# the mock), predict (on that mock, or on the main job's when no data step ran), predict1 (the same with
+# --one-network, on the most workers alone), main (the main job: it writes data/models, so the models need
+# not be carried when it runs first). A short lease runs the main job last unless the steps after it need
+# its models: a run cut at its limit then still brings back every step before it, and the notebooks it finished.
 #
 # Writes benchmarks/results.json (the machine's section: cores, GPU name, backend), or, when $OUT is
 # set, $OUT/results.json (a copy of the committed one, updated after each step, so a run cut short
@@ -39,17 +42,24 @@ log=${OUT:-/tmp}/device_bench.log
 mock=$(mktemp -d)/mock
 {
   echo "== $(date -u +%FT%TZ) ${cores} cores, backend ${KERAS_BACKEND}, GPU: $(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null || echo none)"
-  test -f data/models/bundle.json || { echo "data/models/bundle.json missing: carry the main job's models"; exit 2; }
   for step in $steps; do
+    if [[ $step != main && $step != data && ! -f data/models/bundle.json ]]; then
+      echo "data/models/bundle.json missing: carry the main job's models, or run the main step first"; exit 2
+    fi
+    # predict reads the data step's mock, or else the main job's (the one mock under data/mock)
+    pmock=$mock; [[ -d $pmock ]] || pmock=$(ls -d data/mock/*/ 2>/dev/null | head -1 || true)
     case $step in
       models) time $py benchmarks/bench_models.py --n "$n_train" --precisions mixed_bfloat16 ;;
       # mock generation and preprocessing at each worker count; the mock is kept for predict
       data) time $py benchmarks/bench_data.py --n-plan 1000000 --n-mock "$n_mock" --n-preprocess "$n_pre" \
               --keep "$mock" --workers $workers ;;
-      predict) time $py benchmarks/bench_predict.py --models data/models --mock "$mock" --n "$n_pred" \
+      predict) time $py benchmarks/bench_predict.py --models data/models --mock "$pmock" --n "$n_pred" \
                  --workers $predict_workers --survey-repeat "$repeat" ;;
-      main) time $py benchmarks/bench_models.py --main-job-only ;;
-      *) echo "unknown step $step (models, data, predict, main)"; exit 2 ;;
+      predict1) time $py benchmarks/bench_predict.py --models data/models --mock "$pmock" --n "$n_pred" \
+                  --workers ${predict_workers##* } --one-network ;;
+      # with no models carried, the main job's data (its models too) stay in data/ for the steps after it
+      main) time $py benchmarks/bench_models.py --main-job-only $([[ -f data/models/bundle.json ]] || echo --data data) ;;
+      *) echo "unknown step $step (models, data, predict, predict1, main)"; exit 2 ;;
     esac
   done
 } 2>&1 | tee -a "$log"

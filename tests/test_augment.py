@@ -133,6 +133,33 @@ def test_fine_tuning_trains_further_and_scores_before_and_after(small_mock, tmp_
     assert cut["n"]["train"] == 40 and cut["n"]["test"] == out["n"]["test"] and cut["n"]["val"] == out["n"]["val"]
 
 
+def test_fine_tuning_a_saved_mean_trains_every_member_and_stays_their_mean(small_mock, tmp_path):
+    """The saved classifier is the mean of several trainings (``models.ensemble``): fine-tuning it
+    trains all its members, and what it predicts afterwards is still their mean, after a save and load."""
+    import keras
+
+    from specml_utils import catalog, models, sources, training
+    from specml_utils.preprocess import PreprocessConfig, build_dataset
+
+    home, _ = small_mock
+    matched, _ = catalog.crossmatch(catalog.clean(sources.load_catalog(home))[0], home)
+    build_dataset(matched, tmp_path / "real.h5", PreprocessConfig(workers=1), progress=False)
+    training.seed(0)
+    members = [models.compile_classifier(models.rnc2()) for _ in range(2)]
+    mean = models.compile_classifier(models.ensemble(members))
+    before = [[w.copy() for w in m.get_weights()] for m in members]
+    out = training.fine_tune_classifier(mean, tmp_path / "real.h5", ZBins(), epochs=1, batch_size=64)
+    assert out["fit"].epochs_run == 1
+    for k, w0 in enumerate(before):  # every member moved, not only the first
+        assert any(not np.array_equal(a, b) for a, b in zip(w0, mean.get_layer(f"member_{k}").get_weights())), k
+    mean.save(tmp_path / "mean.keras")
+    loaded = keras.models.load_model(tmp_path / "mean.keras")
+    x = np.random.default_rng(0).normal(size=(16, *mean.input_shape[1:])).astype("float32")
+    parts = [models.class_probabilities(loaded.get_layer(f"member_{k}"), x)[0] for k in range(2)]
+    np.testing.assert_allclose(models.class_probabilities(loaded, x)[0], np.mean(parts, axis=0), atol=1e-5)
+    assert models.networks_in(loaded) == 2
+
+
 def test_noisier_spectra_have_the_noise_they_claim_and_masks_stay():
     from specml_utils.augment import noisier
 
