@@ -12,6 +12,8 @@ wherever P_QSO + P_BAL reaches a threshold below one half would find, and what i
     python scripts/bundles_on_split.py --dataset data/processed/mock_n44000_seed12345_galaxy_rich_mixed_443bins.h5 \\
         --bundles OLD_BUNDLE data/models --mock-manifest data/mock/n44000_seed12345_galaxy_rich_mixed/mock_manifest.json \\
         --record benchmarks/bundles_on_split.jsonl [--sweep 0.5 0.4 0.3 0.2 0.15]
+    # a mock of another seed, none of it trained on: every split scored
+    python scripts/bundles_on_split.py --dataset OTHER_SEED.h5 --bundles data/models --all-splits
 
 Seconds on 2 cores; a bundle is a folder with ``bundle.json`` (``specml predict --model``).
 """
@@ -89,6 +91,14 @@ def threshold_sweep(bundle: Bundle, split: dict, thresholds) -> dict:
     return res
 
 
+def joined(splits: dict) -> dict:
+    """The dataset's splits as one: arrays with a row per spectrum are joined, the rest taken from the test split."""
+    n = len(splits["test"]["label"])
+    return {k: (np.concatenate([np.asarray(sp[k]) for sp in (splits["train"], splits["val"], splits["test"])])
+                if isinstance(v, np.ndarray) and v.ndim and len(v) == n else v)
+            for k, v in splits["test"].items()}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dataset", type=Path, required=True, help="a dataset file of `specml preprocess`")
@@ -98,17 +108,21 @@ def main(argv=None) -> int:
     ap.add_argument("--record", type=Path, default=None, help="append each score as a JSON line to this file")
     ap.add_argument("--sweep", type=float, nargs="*", default=None,
                     help="QSO thresholds on P_QSO + P_BAL to try on the validation split")
+    ap.add_argument("--all-splits", action="store_true",
+                    help="score every spectrum of the dataset, not only its test split: for a mock of another seed, "
+                         "none of which the bundles trained on")
     a = ap.parse_args(argv)
     splits = evaluation.read_splits(a.dataset)
-    test = splits["test"]
+    test = joined(splits) if a.all_splits else splits["test"]
     ebv = split_ebv(test, a.mock_manifest) if a.mock_manifest else None
     for folder in a.bundles:
         bundle = Bundle.load(folder)
         prob = models.class_probabilities(bundle.classifier, test["X"])[0]
         table = metrics.classification_table(test["label"], prob.argmax(1))
-        emit({"trial": "bundles_on_split", "dataset": a.dataset.name, "test_spectra": len(test["label"]),
+        n_key, f1_key = ("spectra (every split)", "f1, every split") if a.all_splits else ("test_spectra", "test_f1")
+        emit({"trial": "bundles_on_split", "dataset": a.dataset.name, n_key: len(test["label"]),
               "bundle": str(folder), "trained_on": bundle.info["classifier"]["trained_on"],
-              "test_f1": {k: round(float(v), 4) for k, v in table["f1"].items()},
+              f1_key: {k: round(float(v), 4) for k, v in table["f1"].items()},
               "qso": qso_scores(bundle, test, ebv)}, a.record)
         if a.sweep:
             emit({"trial": "bundles_on_split, QSO threshold sweep", "dataset": a.dataset.name, "split": "val",
