@@ -39,6 +39,12 @@ body { font-size: 10pt; }
 .specml-caption { font-size: 9pt; font-style: italic; color: #333; margin: 2px 0 10px 0; }
 .specml-appendix { break-before: page; }
 img { max-width: 100%; break-inside: avoid; }
+@media print {  /* paper cannot scroll: a wide table is set smaller and tighter, never cut at the margin */
+  .jp-OutputArea-output { overflow: visible !important; }
+  .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 0.2em 0.35em; }
+  .jp-RenderedHTMLCommon table.specml-wide { font-size: 7pt; }
+  .jp-RenderedHTMLCommon table.specml-widest { font-size: 6pt; }
+}
 </style>
 """
 
@@ -86,10 +92,35 @@ def prepare(nb, letter: str):
     return nb, title or f"Appendix {letter}", captions
 
 
+#: tables with at least this many columns are printed smaller (classes ``specml-wide``, ``specml-widest``)
+WIDE_COLUMNS = (9, 13)
+_TABLE = re.compile(r"<table\b([^>]*)>(.*?)</table>", re.S)
+
+
+def _mark_wide(body: str) -> str:
+    """Class the tables too wide for a printed page at the body size (paper cannot scroll sideways):
+    ``specml-wide`` from :data:`WIDE_COLUMNS`' first count of columns (index included), ``specml-widest``
+    from its second; their column names may break after an underscore."""
+    def mark(m):
+        attrs, inner = m.group(1), m.group(2)
+        ncol = max((len(re.findall(r"<t[hd][\s>]", row)) for row in re.findall(r"<tr\b.*?</tr>", inner, re.S)),
+                   default=0)
+        cls = "specml-widest" if ncol >= WIDE_COLUMNS[1] else "specml-wide" if ncol >= WIDE_COLUMNS[0] else ""
+        if not cls:
+            return m.group(0)
+        # a column's name may break after an underscore: names like P_QSO_BAL set the width of narrow columns
+        inner = re.sub(r"(<th[^>]*>)([^<]*)(</th>)", lambda t: t.group(1) + t.group(2).replace("_", "_<wbr>")
+                       + t.group(3), inner)
+        attrs = (re.sub(r'class="', f'class="{cls} ', attrs, count=1) if 'class="' in attrs
+                 else f'{attrs} class="{cls}"')
+        return f"<table{attrs}>{inner}</table>"
+    return _TABLE.sub(mark, body)
+
+
 def _finish(body: str, captions: list) -> str:
     """Drop scripts fetched from the network, give every figure its caption (also as alt text),
-    and add the print style."""
-    body = _EXTERNAL_SCRIPT.sub("", body)
+    class the wide tables (:func:`_mark_wide`), and add the print style."""
+    body = _mark_wide(_EXTERNAL_SCRIPT.sub("", body))
     parts = body.split(_NO_ALT)
     out = [parts[0]]
     for k, rest in enumerate(parts[1:]):

@@ -144,3 +144,50 @@ def test_a_written_caption_is_numbered_under_its_figure_and_not_repeated():
     assert captions == ["Figure C.1: Flux against wavelength.", "Figure C.2: Section"]  # else the heading
     assert [o.get("metadata", {}).get(CAPTION_KEY) for o in nb.cells[1].outputs] == [None, None]
     assert title == "Appendix C · Title"
+
+
+def _wide_table_notebook(path):
+    """A notebook whose one output is a table as wide as notebook 05's list of missed spectra."""
+    import nbformat
+    import pandas as pd
+
+    cols = ["FILE", "set", "true_class", "z_true", "CLASS", "Z", "Z_CHECK", "ZWARNING", "dz/(1+z)", "dv_kms",
+            "P_STAR", "P_GALAXY", "P_QSO", "P_QSO_BAL"]
+    rows = [["spec-3655-55240-0110.fits", "boss_eboss_pipeline", "QSO", 3.388, "QSO_BAL", 2.439, 0, 0, -0.2162, "—",
+             0.0, 0.0, 0.002, 0.9981],
+            ["spec-9367-57758-0500.fits", "boss_eboss_pipeline", "STAR", 0.0, "QSO", 2.705, 1, 4, 2.705, "—",
+             0.0, 0.0, 0.985, 0.0152]]
+    html = pd.DataFrame(rows, columns=cols).to_html()
+    cell = nbformat.v4.new_code_cell("misses", outputs=[
+        nbformat.v4.new_output("display_data", data={"text/html": html, "text/plain": "table"})])
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Wide"), cell]), path)
+
+
+def test_a_wide_table_is_classed_for_print_and_its_names_may_break():
+    import pandas as pd
+
+    wide = pd.DataFrame([[1] * 14], columns=[f"P_C{k}" for k in range(14)]).to_html()
+    narrow = pd.DataFrame([[1, 2]], columns=["A_B", "C"]).to_html()
+    out = appendix._mark_wide(wide + narrow)
+    assert out.count('class="specml-widest dataframe"') == 1 and "specml-wide " not in out
+    assert "<th>P_<wbr>C13</th>" in out
+    assert narrow in out                                                     # a narrow table is left as it was
+
+
+def test_a_wide_table_prints_whole_within_the_page(tmp_path):
+    """Paper cannot scroll: every column of a wide table is on the printed page, its last column's values too
+    (a browser drops the glyphs it clips at the output area's edge)."""
+    import shutil
+    import subprocess
+
+    exe = appendix.browser()
+    if exe is None or not shutil.which("pdftotext"):
+        pytest.skip("needs Chromium and pdftotext (Debian: chromium, poppler-utils)")
+    (tmp_path / "nb").mkdir()
+    _wide_table_notebook(tmp_path / "nb" / "02_crossmatch.ipynb")
+    pdf = appendix.render(["02_crossmatch"], tmp_path / "out", notebooks_dir=tmp_path / "nb")["pdf"][0]
+    box = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    width = float(re.search(r'<page width="([\d.]+)"', box).group(1))
+    words = re.findall(r'xMax="([\d.]+)"[^>]*>([^<]*)<', box)
+    assert {"0.9981", "0.0152", "0.985"} <= {w for _, w in words}           # the last columns are printed
+    assert max(float(x) for x, _ in words) <= width - 14 / 25.4 * 72 + 1    # and inside the right margin
