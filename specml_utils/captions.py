@@ -8,10 +8,10 @@ A caption says what is drawn and how to read it; the numbers stay in the tables 
 FIGURES = {
     "01_class_examples": (
         "One mock spectrum of each class (the thesis' Figure 4), with the lines of its class marked at its "
-        "visual-inspection redshift."
+        "catalog redshift."
     ),
     "01_redshift_sn": (
-        "Left: visual-inspection redshift of each class in the mock catalog. Right: median S/N per pixel of "
+        "Left: catalog redshift of each class in the mock. Right: median S/N per pixel of "
         "up to 300 spectra of each class (log scale)."
     ),
     "01_mock_vs_real": (
@@ -58,7 +58,7 @@ FIGURES = {
         "split: the chosen network ({best}) and the Random Forest."
     ),
     "04_scores_vs_z": (
-        "Recall of each class and overall accuracy (black) against the visual-inspection redshift on the mock "
+        "Recall of each class and overall accuracy (black) against the true (catalog) redshift on the mock "
         "test split: the chosen network ({best}) and the Random Forest."
     ),
     "04_misclassified": (
@@ -74,13 +74,13 @@ FIGURES = {
         "marks the epoch kept."
     ),
     "05_dz_vs_z_qso": (
-        "|Δz| against the visual-inspection redshift of the test quasars, per model (the thesis' Figure 12); "
+        "|Δz| against the true (catalog) redshift of the test quasars, per model (the thesis' Figure 12); "
         "the dashed curve is |Δv| = 6000 km/s, the limit of a correct redshift."
     ),
     "05_zpred_vs_ztrue_qso": (
-        "Predicted against visual-inspection redshift of the test quasars, per model (the thesis' Figure 13)."
+        "Predicted against true (catalog) redshift of the test quasars, per model (the thesis' Figure 13)."
     ),
-    "05_zpred_vs_ztrue_galaxy": "Predicted against visual-inspection redshift of the test galaxies, per model.",
+    "05_zpred_vs_ztrue_galaxy": "Predicted against true (catalog) redshift of the test galaxies, per model.",
     "05_sigma_calibration": (
         "Cumulative fraction of |Δz|/σ_z on the test split (solid) beside a Gaussian's (dashed): at 1 and 2 "
         "both should read 68 % and 95 %."

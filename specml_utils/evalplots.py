@@ -24,7 +24,7 @@ def confusion_matrices(m: np.ndarray, names=CLASS_NAMES, title: str = ""):
         ax.set_xticks(range(len(names)), names, rotation=30)
         ax.set_yticks(range(len(names)), names)
         ax.set_xlabel("predicted class")
-        ax.set_ylabel("true class (visual inspection)")
+        ax.set_ylabel("true class (catalog label)")
         fig.colorbar(im, ax=ax, label=label, shrink=0.8)
     if title:
         fig.suptitle(title)
@@ -147,7 +147,7 @@ def dz_vs_z(results: dict, z_true):
         ax.plot(zz, DV_CATASTROPHIC / 299792.458 * (1 + zz), "k--", lw=1, label="|Δv| = 6000 km/s")
         ax.set_yscale("log")
         ax.set_title(name, fontsize=10)
-        ax.set_xlabel("z (visual inspection)")
+        ax.set_xlabel("true z (catalog)")
     axes[0, 0].set_ylabel("|z_pred − z_true| (floored at 1e-5)")
     axes[0, 0].legend(fontsize=8)
     fig.tight_layout()
@@ -155,7 +155,7 @@ def dz_vs_z(results: dict, z_true):
 
 
 def zpred_vs_ztrue(results: dict, z_true):
-    """Predicted against visual-inspection redshift for each model (the thesis' Figure 13)."""
+    """Predicted against true (catalog) redshift for each model (the thesis' Figure 13)."""
     fig, axes = plt.subplots(1, len(results), figsize=(4.2 * len(results), 4), squeeze=False)
     top = max(np.max(z_true), 1) * 1.05
     for ax, (name, zp) in zip(axes[0], results.items()):
@@ -165,7 +165,7 @@ def zpred_vs_ztrue(results: dict, z_true):
         ax.set_ylim(0, top)
         ax.set_aspect("equal")
         ax.set_title(name, fontsize=10)
-        ax.set_xlabel("z (visual inspection)")
+        ax.set_xlabel("true z (catalog)")
         ax.set_ylabel("z predicted")
     fig.tight_layout()
     return fig

@@ -72,7 +72,7 @@ def class_examples(spectra: dict, info: dict):
 
 
 def redshift_and_sn(z_by_class: dict, sn_by_class: dict):
-    """Left: visual-inspection redshift by class. Right: median S/N per pixel by class (log scale)."""
+    """Left: catalog redshift by class. Right: median S/N per pixel by class (log scale)."""
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.6))
     for cls in CLASS_NAMES:
         # stars sit at z ≈ 0: they are in the table, not the redshift histogram (but in the S/N one)
