@@ -50,11 +50,12 @@ def _with_elg_frac(draw, frac: float):
     return redshifts
 
 
-def bundle_with(model, folder: Path, base: Path) -> Path:
-    """A copy of the bundle ``base`` whose classifier is ``model`` (its recorded settings kept)."""
+def bundle_with(model, folder: Path, base: Path, role: str = "classifier") -> Path:
+    """A copy of the bundle ``base`` whose ``role`` (``classifier`` or ``redshift``) is ``model`` (its recorded
+    settings kept)."""
     shutil.copytree(base, folder)
-    info = json.loads((base / "bundle.json").read_text())["classifier"]
-    save_model(model, folder, "classifier", **{k: v for k, v in info.items() if k not in ("file", "saved")})
+    info = json.loads((base / "bundle.json").read_text())[role]
+    save_model(model, folder, role, **{k: v for k, v in info.items() if k not in ("file", "saved")})
     return folder
 
 

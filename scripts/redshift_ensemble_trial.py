@@ -24,28 +24,19 @@ About 6 minutes on 2 cores, most of it the two trainings.
 from __future__ import annotations
 
 import argparse
-import json
-import shutil
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from specml_utils import classifiers, evaluation, metrics, models, paths, real, redshifts
-from specml_utils.bundle import Bundle, save_model
+from specml_utils.bundle import Bundle
 from specml_utils.classes import is_qso
 from specml_utils.redshift_bins import ZBins
 from bundles_on_split import joined  # scripts/ is on the path when a script runs
 from dust_trial import real_scores
+from elg_share_trial import bundle_with
 from trial_record import emit
-
-
-def bundle_with_redshift(model, folder: Path, base: Path) -> Path:
-    """A copy of the bundle ``base`` whose redshift CNN is ``model`` (its recorded settings kept)."""
-    shutil.copytree(base, folder)
-    info = json.loads((base / "bundle.json").read_text())["redshift"]
-    save_model(model, folder, "redshift", **{k: v for k, v in info.items() if k not in ("file", "saved")})
-    return folder
 
 
 def cnn_scores(model, zbins: ZBins, split: dict) -> dict:
@@ -95,7 +86,7 @@ def main(argv=None) -> int:
     candidates["mean of seeds " + ", ".join(map(str, members))] = models.ensemble(list(members.values()))
     with tempfile.TemporaryDirectory() as tmp:
         for k, (name, model) in enumerate(candidates.items()):
-            folder = bundle_with_redshift(model, Path(tmp) / f"bundle_{k}", a.base)
+            folder = bundle_with(model, Path(tmp) / f"bundle_{k}", a.base, "redshift")
             emit({"trial": "redshift ensemble", "redshift CNN": name,
                   "cnn": {split: cnn_scores(model, zbins, sel[split]) for split in ("val", "test")},
                   "bundle": bundle_scores(folder, mock_splits),
