@@ -174,10 +174,14 @@ def extra_candidates(zbins, prob, cands, flux, ivar, lam, z_range, window: int =
     return out
 
 
+#: where each candidate is first tried, in ln(1 + z) about its peak (a pixel of the grid is 0.0023)
+FIRST_OFFSETS = (-0.008, 0.0, 0.008)
+
+
 def best_candidate(flux, ivar, lam, cands, bal: bool = False, prior_weight: float = 1.0) -> tuple[int, float, float]:
     """The most probable candidate given the fit and the CNN: the lowest χ² − 2 ln(mass).
 
-    Each candidate's redshift is first tried at ln(1 + z) + (−0.008, 0, +0.008); the two best
+    Each candidate's redshift is first tried at ln(1 + z) + :data:`FIRST_OFFSETS`; the two best
     are then refined in steps of 0.002 (≈ 600 km/s) around their best point.
 
     Returns its index in ``cands``, its refined z and the score it gains over the first candidate.
@@ -190,7 +194,7 @@ def best_candidate(flux, ivar, lam, cands, bal: bool = False, prior_weight: floa
 
     best = []  # (score, t) of each candidate
     for k, (z, _) in enumerate(cands):
-        best.append(min((score(k, t), t) for t in np.log1p(z) + np.array([-0.008, 0.0, 0.008])))
+        best.append(min((score(k, t), t) for t in np.log1p(z) + np.array(FIRST_OFFSETS)))
     for k in np.argsort([b[0] for b in best])[:2]:
         t0 = best[k][1]
         best[k] = min([best[k]] + [(score(k, t), t) for t in t0 + np.array([-0.004, -0.002, 0.002, 0.004])])
