@@ -183,15 +183,17 @@ def misclassified(run: dict, test: dict, zbins, n: int = 8) -> tuple[int, list]:
 
 
 def seed_spread(build, data: dict, zbins, recipe: Recipe, weights, truth, prior, first: dict, seed_runs: int,
-                first_prob, parallel: bool | None = None, members: dict | None = None) -> tuple[dict, pd.DataFrame]:
+                first_prob, parallel: bool | None = None, members: dict | None = None,
+                member_probs: dict | None = None) -> tuple[dict, pd.DataFrame]:
     """The chosen architecture with seeds ``recipe.seed``, ``recipe.seed + 1`` … (``seed_runs`` in all).
 
     Returns each seed's score on the visually inspected real spectra and a table of each seed's F1
     per class on the mock test split (one row a seed), so that the mock's figures carry their seed
     scatter too. ``first`` and ``first_prob`` are the run already made with ``recipe.seed`` (its
     score and test probabilities); ``members`` maps seeds to networks already trained (an
-    ensemble's, :func:`ensemble_run`), which are scored here, not trained again. The other seeds
-    are trained, at the same time where ``parallel`` (:func:`train_seeds`).
+    ensemble's, :func:`ensemble_run`), which are scored here, not trained again, their mock test
+    probabilities taken from ``member_probs`` where it has them (the run's). The other seeds are
+    trained, at the same time where ``parallel`` (:func:`train_seeds`).
     """
     y = data["test"]["label"]
     members = members or {}
@@ -202,7 +204,7 @@ def seed_spread(build, data: dict, zbins, recipe: Recipe, weights, truth, prior,
     scores, f1 = {}, {}
     for s in seeds:
         if s in members:
-            score, prob = _scores_of(members[s], data, truth, prior)
+            score, prob = _scores_of(members[s], data, truth, prior, (member_probs or {}).get(s, {}).get("test"))
         else:
             score, prob = (first, first_prob) if s == recipe.seed else outs[s]
         scores[s], f1[s] = score, _f1(y, prob)
@@ -224,7 +226,8 @@ def ensemble_run(build, data: dict, zbins, recipe: Recipe, weights, first: dict,
     """The run ``first`` (the chosen network, seed ``recipe.seed``) as the mean of ``n_seeds``
     trainings (:func:`specml_utils.models.ensemble`): the same keys as :func:`train_candidates`' runs,
     its ``fit`` the first training's with the members' parameters and training seconds summed, plus
-    ``members`` (seed → network)."""
+    ``members`` (seed → network) and ``member_probs`` (seed → their validation and test probabilities, computed
+    once here for :func:`members_table` and :func:`seed_spread`)."""
     trained = train_seeds(build, data, zbins, recipe, weights, range(recipe.seed + 1, recipe.seed + n_seeds), parallel)
     members = {recipe.seed: first["model"], **{s: m for s, (m, _) in trained.items()}}
     model = models.ensemble(list(members.values()))
@@ -232,21 +235,24 @@ def ensemble_run(build, data: dict, zbins, recipe: Recipe, weights, first: dict,
     _, rate = training.predict_timed(model, test["X"])
     prob, zprob = models.class_probabilities(model, test["X"])
     val_prob, _ = models.class_probabilities(model, val["X"])
+    member_probs = {s: {split: models.class_probabilities(m, data[split]["X"])[0] for split in ("val", "test")}
+                    for s, m in members.items()}
     fit = dataclasses.replace(first["fit"], params=first["fit"].params * len(members),
                               seconds=round(first["fit"].seconds + sum(t for _, t in trained.values()), 1))
     print(f"the mean of {len(members)} trainings (seeds {', '.join(map(str, members))}): "
           f"{fit.seconds:.0f} s of training in all")
     return {"model": model, "fit": fit, "prob": prob, "zprob": zprob, "val_prob": val_prob, "predict_rate": rate,
-            "members": members}
+            "members": members, "member_probs": member_probs}
 
 
 def members_table(run: dict, data: dict) -> pd.DataFrame:
     """Validation and test macro F1 and QSO / BAL QSO F1 on the test split of each member of an
-    ensemble run (one row a seed) and of their mean (the run itself)."""
+    ensemble run (one row a seed) and of their mean (the run itself), from the probabilities the run holds."""
     val, test = data["val"], data["test"]
     rows = {}
-    for name, model in [*((f"seed {s}", m) for s, m in run.get("members", {}).items()), ("mean", run["model"])]:
-        vp, tp = (models.class_probabilities(model, d["X"])[0] for d in (val, test))
+    probs = [*((f"seed {s}", p["val"], p["test"]) for s, p in run.get("member_probs", {}).items()),
+             ("mean", run["val_prob"], run["prob"])]
+    for name, vp, tp in probs:
         f1 = _f1(test["label"], tp)
         rows[name] = {"val macro F1": macro_f1(val["label"], vp), "test macro F1": f1["all (macro)"],
                       "test QSO F1": f1["QSO"], "test BAL QSO F1": f1["QSO_BAL"]}
@@ -284,10 +290,11 @@ def _seed_run(job: tuple, s: int) -> tuple[dict, np.ndarray]:
     return _scores_of(model, data, truth, prior)
 
 
-def _scores_of(model, data: dict, truth, prior) -> tuple[dict, np.ndarray]:
-    """A network's VI score on the real spectra and its mock test probabilities."""
+def _scores_of(model, data: dict, truth, prior, test_prob=None) -> tuple[dict, np.ndarray]:
+    """A network's VI score on the real spectra and its mock test probabilities (``test_prob`` where
+    they were computed already)."""
     score = real.score(real.classify(model, data["grid"], data["weighted"], truth, prior), truth, "VI")[1]
-    return score, models.class_probabilities(model, data["test"]["X"])[0]
+    return score, models.class_probabilities(model, data["test"]["X"])[0] if test_prob is None else test_prob
 
 
 def _seed_model(job: tuple, s: int) -> tuple[str, float]:

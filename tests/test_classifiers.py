@@ -185,6 +185,13 @@ def test_an_ensemble_run_trains_the_other_seeds_and_the_seed_spread_scores_its_m
     mean = np.mean([models.class_probabilities(m, data["test"]["X"])[0] for m in run["members"].values()], axis=0)
     np.testing.assert_allclose(run["prob"], mean, atol=1e-6)
     assert run["fit"].params == 30 and run["fit"].seconds == 6.0    # the members' parameters and seconds summed
+    for s, m in run["members"].items():
+        np.testing.assert_array_equal(run["member_probs"][s]["val"], models.class_probabilities(m, data["val"]["X"])[0])
+    # the table and the spread reuse the run's probabilities: no network is run again on the mock
+    calls = []
+    real_probabilities = models.class_probabilities
+    monkeypatch.setattr(classifiers.models, "class_probabilities",
+                        lambda *a, **k: calls.append(a) or real_probabilities(*a, **k))
     table = classifiers.members_table(run, data)
     assert list(table.index) == ["seed 0", "seed 1", "seed 2", "mean"]
     assert table.loc["mean", "test macro F1"] == pytest.approx(classifiers.macro_f1(y, mean))
@@ -192,7 +199,9 @@ def test_an_ensemble_run_trains_the_other_seeds_and_the_seed_spread_scores_its_m
     monkeypatch.setattr(classifiers.real, "classify", lambda model, *a: model)
     monkeypatch.setattr(classifiers.real, "score", lambda model, *a: (None, {"accuracy": {"value": model.name}}))
     scores, f1 = classifiers.seed_spread(_tiny_specnet, data, None, classifiers.Recipe(seed=0), None, None, None,
-                                         {"accuracy": {"value": "the mean"}}, 3, run["prob"], members=run["members"])
-    assert trained == [0, 1, 2]
+                                         {"accuracy": {"value": "the mean"}}, 3, run["prob"], members=run["members"],
+                                         member_probs=run["member_probs"])
+    assert trained == [0, 1, 2] and calls == []
     assert [scores[s]["accuracy"]["value"] for s in (0, 1, 2)] == ["member_0", "member_1", "member_2"]
     assert list(f1.index) == [0, 1, 2]
+    assert f1.loc[1, "all (macro)"] == pytest.approx(classifiers.macro_f1(y, run["member_probs"][1]["test"]))
