@@ -36,6 +36,7 @@ body { font-size: 10pt; }
 .jp-OutputArea pre { font-size: 8pt; }
 .jp-InputArea pre, .jp-OutputArea pre { white-space: pre-wrap; overflow-wrap: anywhere; }  /* long lines wrap, not cut */
 .jp-RenderedHTMLCommon table { font-size: 8pt; }
+.specml-line { display: block; }  /* a code line; its wrapped part hangs under the code (see _hang_code) */
 .specml-caption { font-size: 9pt; font-style: italic; color: #333; margin: 2px 0 10px 0; }
 .specml-appendix { break-before: page; }
 img { max-width: 100%; break-inside: avoid; }
@@ -117,10 +118,45 @@ def _mark_wide(body: str) -> str:
     return _TABLE.sub(mark, body)
 
 
+#: how much deeper than its own indentation a wrapped code line continues, in characters; indentation beyond
+#: HANG_MAX (a line aligned under an open bracket) counts as HANG_MAX, so a long name still fits after it
+HANG, HANG_MAX = 4, 16
+_CODE = re.compile(r'(<div class="highlight[^"]*"><pre>)(.*?)(</pre>)', re.S)
+_SPAN_TAG = re.compile(r"</?span\b[^>]*>")
+
+
+def _hang_code(body: str) -> str:
+    """Give every line of highlighted code a block of its own whose wrapped part continues :data:`HANG`
+    characters deeper than the line's indentation (at most :data:`HANG_MAX`), as an editor shows it, not
+    from the margin. A highlighting
+    span that runs over several lines (a multi-line string) is closed at each line's end and opened again on
+    the next, so every block holds whole tags; each keeps its newline, so copied code keeps its lines."""
+    def lines(m):
+        pieces = m.group(2).split("\n")
+        if pieces and pieces[-1] == "":
+            pieces.pop()
+        out, stack = [], []
+        for line in pieces:
+            reopened = "".join(stack)
+            for tag in _SPAN_TAG.findall(line):
+                if tag.startswith("</"):
+                    if stack:
+                        stack.pop()
+                else:
+                    stack.append(tag)
+            text = html_lib.unescape(re.sub(r"<[^>]+>", "", line))
+            hang = min(len(text) - len(text.lstrip(" ")), HANG_MAX) + HANG
+            out.append(f'<span class="specml-line" style="padding-left:{hang}ch;text-indent:-{hang}ch">'
+                       f'{reopened}{line}{"</span>" * len(stack)}\n</span>')
+        return m.group(1) + "".join(out) + m.group(3)
+    return _CODE.sub(lines, body)
+
+
 def _finish(body: str, captions: list) -> str:
     """Drop scripts fetched from the network, give every figure its caption (also as alt text),
-    class the wide tables (:func:`_mark_wide`), and add the print style."""
-    body = _mark_wide(_EXTERNAL_SCRIPT.sub("", body))
+    class the wide tables (:func:`_mark_wide`), hang wrapped code lines (:func:`_hang_code`), and add
+    the print style."""
+    body = _hang_code(_mark_wide(_EXTERNAL_SCRIPT.sub("", body)))
     parts = body.split(_NO_ALT)
     out = [parts[0]]
     for k, rest in enumerate(parts[1:]):

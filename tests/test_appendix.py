@@ -158,7 +158,10 @@ def _wide_table_notebook(path):
             ["spec-9367-57758-0500.fits", "boss_eboss_pipeline", "STAR", 0.0, "QSO", 2.705, 1, 4, 2.705, "—",
              0.0, 0.0, 0.985, 0.0152]]
     html = pd.DataFrame(rows, columns=cols).to_html()
-    cell = nbformat.v4.new_code_cell("misses", outputs=[
+    # a code line too long for the page: its wrapped part should hang under it
+    source = ("if misses:\n    table = report.table(misses, {'z_true': 3, 'Z': 3, 'dz/(1+z)': 4, 'dv_kms': 0, 'P_STAR': 3, "
+              "'P_GALAXY': 3, 'P_QSO': 3}, caption_of_the_table)")
+    cell = nbformat.v4.new_code_cell(source, outputs=[
         nbformat.v4.new_output("display_data", data={"text/html": html, "text/plain": "table"})])
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Wide"), cell]), path)
 
@@ -174,9 +177,27 @@ def test_a_wide_table_is_classed_for_print_and_its_names_may_break():
     assert narrow in out                                                     # a narrow table is left as it was
 
 
+def test_wrapped_code_hangs_under_its_line_and_keeps_its_text():
+    import html as html_lib
+
+    code = ('<div class="highlight hl-ipython3"><pre><span></span><span class="k">if</span> x:\n'
+            '    <span class="n">f</span>(<span class="s2">&quot;&quot;&quot;a\nb&quot;&quot;&quot;</span>)\n'
+            + " " * 40 + 'y\n</pre></div>')
+    out = appendix._hang_code(code)
+    blocks = re.findall(r'<span class="specml-line" style="([^"]*)">(.*?)\n</span>', out, re.S)
+    pads = [re.search(r"padding-left:(\d+)ch", style).group(1) for style, _ in blocks]
+    assert pads == ["4", "8", "4", str(appendix.HANG_MAX + appendix.HANG)]   # indentation + 4, the deep one capped
+    for _, inner in blocks:                                   # every block holds whole tags: a string is reopened
+        assert inner.count("<span") == inner.count("</span>")
+    assert blocks[2][1].startswith('<span class="s2">b&quot;&quot;&quot;</span>')
+    text = lambda h: html_lib.unescape(re.sub(r"<[^>]+>", "", h))    # noqa: E731
+    assert text(out) == text(code)                            # the code reads, and copies, as it was
+
+
 def test_a_wide_table_prints_whole_within_the_page(tmp_path):
     """Paper cannot scroll: every column of a wide table is on the printed page, its last column's values too
-    (a browser drops the glyphs it clips at the output area's edge)."""
+    (a browser drops the glyphs it clips at the output area's edge), and a code line too long for the page
+    wraps with its wrapped part hanging under the code, not at the margin."""
     import shutil
     import subprocess
 
@@ -191,3 +212,9 @@ def test_a_wide_table_prints_whole_within_the_page(tmp_path):
     words = re.findall(r'xMax="([\d.]+)"[^>]*>([^<]*)<', box)
     assert {"0.9981", "0.0152", "0.985"} <= {w for _, w in words}           # the last columns are printed
     assert max(float(x) for x, _ in words) <= width - 14 / 25.4 * 72 + 1    # and inside the right margin
+    # the code line's wrapped part hangs under the code, deeper than the line it continues
+    at = {w: (float(x), float(y)) for x, y, w in re.findall(r'xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)<', box)}
+    last_y = at["caption_of_the_table)"][1]
+    assert last_y > at["table"][1]                                          # the line did wrap
+    continuation = min(x for x, y in at.values() if abs(y - last_y) < 1)  # where its wrapped part starts
+    assert continuation > at["table"][0] > at["if"][0]
