@@ -128,9 +128,9 @@ _SPAN_TAG = re.compile(r"</?span\b[^>]*>")
 def _hang_code(body: str) -> str:
     """Give every line of highlighted code a block of its own whose wrapped part continues :data:`HANG`
     characters deeper than the line's indentation (at most :data:`HANG_MAX`), as an editor shows it, not
-    from the margin. A highlighting
-    span that runs over several lines (a multi-line string) is closed at each line's end and opened again on
-    the next, so every block holds whole tags; each keeps its newline, so copied code keeps its lines."""
+    from the margin. A highlighting span that runs over several lines (a multi-line string) is closed at
+    each line's end and opened again on the next, so every block holds whole tags; each keeps its
+    newline, so copied code keeps its lines."""
     def lines(m):
         pieces = m.group(2).split("\n")
         if pieces and pieces[-1] == "":
