@@ -63,10 +63,16 @@ def qso_scores(bundle: Bundle, test: dict, ebv) -> dict:
     names = np.asarray(test["class_names"]).astype(str)
     called = np.where(pred_q[missed], "a quasar at a wrong z", names[out["label"][missed]])
     res["missed, called"] = {c: int((called == c).sum()) for c in sorted(set(called))}
-    res[f"missed, S/N < {SN_LOW}"] = int((missed & (np.asarray(test["sn"]) < SN_LOW)).sum())
+    faint = np.asarray(test["sn"])[missed] < SN_LOW
+    res[f"missed, S/N < {SN_LOW}"] = int(faint.sum())
+    res[f"missed, S/N < {SN_LOW}, by what they were called"] = {c: int((faint & (called == c)).sum())
+                                                                 for c in sorted(set(called))}
     if ebv is not None:
         for name, sel in ((f"> {EBV_RED}", ebv > EBV_RED), (f"<= {EBV_RED}", ebv <= EBV_RED)):
             res[f"completeness, E(B-V) {name}"] = [int((found & true_q & sel).sum()), int((true_q & sel).sum())]
+        red = ebv[missed] > EBV_RED
+        res[f"missed, E(B-V) > {EBV_RED}, by what they were called"] = {c: int((red & (called == c)).sum())
+                                                                        for c in sorted(set(called))}
     return res
 
 
