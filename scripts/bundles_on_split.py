@@ -62,17 +62,15 @@ def qso_scores(bundle: Bundle, test: dict, ebv) -> dict:
     missed = true_q & ~found
     names = np.asarray(test["class_names"]).astype(str)
     called = np.where(pred_q[missed], "a quasar at a wrong z", names[out["label"][missed]])
-    res["missed, called"] = {c: int((called == c).sum()) for c in sorted(set(called))}
+    by_call = lambda sel: {c: int((sel & (called == c)).sum()) for c in sorted(set(called))}   # noqa: E731
+    res["missed, called"] = by_call(np.ones(len(called), bool))
     faint = np.asarray(test["sn"])[missed] < SN_LOW
     res[f"missed, S/N < {SN_LOW}"] = int(faint.sum())
-    res[f"missed, S/N < {SN_LOW}, by what they were called"] = {c: int((faint & (called == c)).sum())
-                                                                 for c in sorted(set(called))}
+    res[f"missed, S/N < {SN_LOW}, by what they were called"] = by_call(faint)
     if ebv is not None:
         for name, sel in ((f"> {EBV_RED}", ebv > EBV_RED), (f"<= {EBV_RED}", ebv <= EBV_RED)):
             res[f"completeness, E(B-V) {name}"] = [int((found & true_q & sel).sum()), int((true_q & sel).sum())]
-        red = ebv[missed] > EBV_RED
-        res[f"missed, E(B-V) > {EBV_RED}, by what they were called"] = {c: int((red & (called == c)).sum())
-                                                                        for c in sorted(set(called))}
+        res[f"missed, E(B-V) > {EBV_RED}, by what they were called"] = by_call(ebv[missed] > EBV_RED)
     return res
 
 
