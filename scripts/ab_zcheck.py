@@ -36,7 +36,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=4096)
     ap.add_argument("--rounds", type=int, default=3)
     a = ap.parse_args()
-    mock = sources.mock_home(20_000, 12345, "balanced")
+    mock = sources.mock_home(sources.DEFAULT_N_SPECTRA, 12345)  # the main job's mock
     matched, _ = catalog.crossmatch(catalog.clean(sources.load_catalog(mock))[0], mock)
     spectra = [s for f in matched["PATH"][: a.n] for s in read_any(f)]
     bundle = Bundle.load(DEFAULT_MODELS)

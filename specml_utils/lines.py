@@ -67,6 +67,19 @@ MARKED = {
              "Mg b": 5176.7, "Na D": 5894.6, "Hα": 6564.61, "Ca triplet": 8544.4},
 }
 
+#: optical Fe II: the strong permitted lines either side of Hβ (air wavelengths, Å; multiplets 37, 38,
+#: 42, 48, 49 and their blue neighbours) and rough relative strengths in I Zw 1 (the 4924/5018/5169
+#: multiplet strongest, the blue group weakest), which blend into the broad bumps at 4570 and 5250 Å
+FE2_OPTICAL = [(4173.46, 0.5), (4178.86, 0.5), (4233.17, 0.5), (4303.18, 0.5), (4351.77, 0.5), (4385.39, 0.5),
+               (4416.83, 0.5), (4508.29, 1.0), (4515.34, 1.0), (4520.22, 1.0), (4522.63, 1.0), (4549.47, 1.0),
+               (4555.89, 1.0), (4583.84, 1.0), (4629.34, 1.0), (4923.93, 1.5), (5018.44, 1.5), (5169.03, 1.5),
+               (5197.58, 1.0), (5234.63, 1.0), (5276.00, 1.0), (5316.62, 1.0), (5362.87, 1.0)]
+#: air to vacuum wavelength near 4,500 Å (1 + n_air − 1)
+AIR_TO_VACUUM = 1.00028
+#: the UV Fe II and Balmer pseudo-continuum of quasars ("small blue bump", 2200–4000 Å) as two broad humps:
+#: (centre, σ) in Å
+FE2_HUMPS = ((2600.0, 250.0), (3300.0, 300.0))
+
 C_KMS = 299792.458  # speed of light, km/s
 #: Lyα forest effective optical depth τ_eff(z) = TAU_EFF_A (1 + z)^TAU_EFF_GAMMA (Faucher-Giguère et al. 2008)
 TAU_EFF_A = 0.0018

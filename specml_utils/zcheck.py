@@ -3,18 +3,20 @@
 The redshift CNN gives a probability over redshift; where it has more than one peak (one line
 that could be Lyα or MgII, CIV or Lyα), the most probable peak is not always right on real
 spectra. Here each candidate peak is fitted with a generic quasar model — a smooth continuum
-plus non-negative broad emission lines at that redshift, with the Lyα forest's absorption and
-scatter blueward of Lyα — and the candidate with the highest posterior (the CNN's probability
+plus non-negative broad emission lines, Fe II emission and host starlight at that redshift, with
+the Lyα forest's absorption and scatter blueward of Lyα — and the candidate with the highest posterior (the CNN's probability
 times the fit's likelihood) is kept. It is what template-fitting pipelines do for every
 spectrum, done here only where the network is unsure.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from scipy.ndimage import median_filter, uniform_filter1d
 from scipy.optimize import nnls
 
-from .lines import C_KMS, TAU_EFF_A, TAU_EFF_GAMMA, gaussian
+from .lines import AIR_TO_VACUUM, C_KMS, FE2_HUMPS, FE2_OPTICAL, TAU_EFF_A, TAU_EFF_GAMMA, gaussian
 
 #: rest wavelengths (Å) of the emission lines the model may use: OVI/Lyβ, Lyα, NV, SiIV, CIV,
 #: HeII, CIII], CII], MgII, [OII], Hγ, Hβ, [OIII] 4960/5008, Hα
@@ -26,6 +28,13 @@ LINE_SIGMAS_KMS = (1200.0, 3500.0)
 POLY_DEGREE = 3
 #: rms scatter of the forest's transmission about its mean, relative to the continuum
 FOREST_SCATTER = 0.3
+#: non-negative columns after the lines: "fe2", the optical Fe II lines at the lines' widths and the UV Fe II /
+#: Balmer pseudo-continuum humps; "host", an old stellar population from rest 3000 Å. Without them (before
+#: 2026-11-28) the check broke more low-redshift quasars' redshifts than it mended where its fits were poor
+#: (scripts/zcheck_fe2_trial.py, benchmarks/zcheck_fe2.jsonl)
+COMPONENTS = ("fe2", "host")
+#: where the host's starlight starts and is fully in (rest Å): old populations are faint in the UV
+HOST_TAPER = (3000.0, 3400.0)
 
 
 def mean_forest_transmission(lam, z):
@@ -52,15 +61,64 @@ def _poly(lam) -> np.ndarray:
     return _POLY[key]
 
 
+_FE2_RESTS = np.array([w for w, _ in FE2_OPTICAL]) * AIR_TO_VACUUM
+_FE2_WEIGHTS = np.array([s for _, s in FE2_OPTICAL])
+
+
+@functools.lru_cache(maxsize=1)
+def host_template() -> tuple[np.ndarray, np.ndarray]:
+    """Rest wavelengths (Å) and flux of an old stellar population, normalised at 4500 Å: the mean
+    of 200 passive galaxies of the analytic mock (4000 Å break, Ca H&K, G band, Mg b, Na D; seed 0)."""
+    from .mock.physics import galaxy_rest_flux  # the mock's old population; numpy only
+
+    lam = np.arange(2500.0, 11000.0, 1.0)
+    flux, _ = galaxy_rest_flux(np.random.default_rng(0), np.tile(lam, (200, 1)), np.ones(200, bool))
+    mean = flux.mean(axis=0)
+    return lam, mean / np.interp(4500.0, lam, mean)
+
+
+@functools.lru_cache(maxsize=4)
+def _component_table(components: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """``components``' columns tabulated once on a fine grid of log10 rest λ (1e-5 dex, 800–12,600 Å):
+    every one is a function of rest λ alone, so each redshift tried only interpolates them."""
+    log_rest = 2.903 + 1e-5 * np.arange(119_700)
+    rest = 10 ** log_rest
+    cols = []
+    if "fe2" in components:
+        for s_kms in LINE_SIGMAS_KMS:
+            sig = _FE2_RESTS * s_kms / C_KMS
+            cols.append(gaussian(((rest[:, None] - _FE2_RESTS) / sig) ** 2) @ _FE2_WEIGHTS)
+        cols += [gaussian(((rest - c) / s) ** 2) for c, s in FE2_HUMPS]
+    if "host" in components:
+        lam, flux = host_template()
+        taper = np.clip((rest - HOST_TAPER[0]) / (HOST_TAPER[1] - HOST_TAPER[0]), 0.0, 1.0)
+        cols.append(np.interp(rest, lam, flux, left=0.0, right=flux[-1]) * taper)
+    return log_rest, np.array(cols).reshape(len(cols), len(rest))   # one row per column
+
+
+def component_columns(rest) -> np.ndarray:
+    """The :data:`COMPONENTS` columns on rest wavelengths ``rest`` (Å), those with nothing on the
+    grid (peak ≤ 1e-3) left out."""
+    log_rest, table = _component_table(tuple(COMPONENTS))
+    if not len(table):
+        return np.zeros((len(rest), 0))
+    # linear interpolation, the same weights for every row; outside the table (rest < 800 Å or
+    # > 12,600 Å) its edge values, 0 for all but the host
+    u = np.clip((np.log10(rest) - log_rest[0]) / 1e-5, 0, len(log_rest) - 1.000001)
+    i = u.astype(int)
+    cols = (table[:, i] * (1 - (u - i)) + table[:, i + 1] * (u - i)).T
+    return cols[:, cols.max(axis=0) > 1e-3]
+
+
 def design(lam, z, transmission=None) -> np.ndarray:
     """The model's columns at redshift ``z`` on wavelengths ``lam`` (Å): the :data:`N_FREE`
-    continuum polynomial terms, then the lines that fall in the range, all times the forest's
-    mean transmission."""
+    continuum polynomial terms, the lines that fall in the range, then the :data:`COMPONENTS`,
+    all times the forest's mean transmission."""
     rest = lam / (1 + z)
     near = (_CENTRES > rest[0] - 3.7 * _SIGMAS) & (_CENTRES < rest[-1] + 3.7 * _SIGMAS)  # peak > 1e-3 inside
     lines = gaussian(((rest[:, None] - _CENTRES[near]) / _SIGMAS[near]) ** 2)
     t = mean_forest_transmission(lam, z) if transmission is None else transmission
-    return np.concatenate([_poly(lam), lines], axis=1) * t[:, None]
+    return np.concatenate([_poly(lam), lines, component_columns(rest)], axis=1) * t[:, None]
 
 
 def fit(a, b, n_free: int = N_FREE) -> np.ndarray:

@@ -164,3 +164,48 @@ def test_bal_quasars_are_flagged_not_fitted_unless_asked():
     # check_bal=True fits it as before
     fitted = zcheck.class_redshifts(zb, prob, [3], NAMES, rng_, flux[None, :], ivar[None, :], LAM, check_bal=True)
     assert fitted["z_check"][0] in (1, 2)
+
+
+def test_fe2_and_host_land_at_their_rest_wavelengths_and_are_fitted():
+    """The optical Fe II column at z = 0.4 peaks where its strongest lines lie, the host's Ca K
+    absorption shows at 3934.78 Å (1 + z), and a noiseless quasar made of continuum, lines, Fe II
+    and host light is fitted exactly at its redshift but not by the lines alone (nor one pixel off)."""
+    z = 0.4
+    rest = LAM / (1 + z)
+    px = np.median(np.diff(np.log(LAM)))  # one pixel of the grid in ln λ
+    fe2 = zcheck.component_columns(rest)[:, 0]
+    # the strongest multiplet's lines (weight 1.5, vacuum λ) sit within a pixel of a local maximum
+    peaks = np.flatnonzero((fe2[1:-1] > fe2[:-2]) & (fe2[1:-1] > fe2[2:])) + 1
+    for air in (4923.93, 5018.44, 5169.03):
+        obs = air * 1.00028 * (1 + z)
+        assert np.abs(np.log(LAM[peaks] / obs)).min() < 1.5 * px
+    lam_h, host = zcheck.host_template()
+    k = np.abs(lam_h - 3934.78).argmin()
+    assert host[k] < host[k - 15] and host[k] < host[k + 15]  # Ca K in absorption
+    a = zcheck.design(LAM, z)
+    n_lines = zcheck.design(LAM, z).shape[1] - zcheck.component_columns(rest).shape[1]
+    coef = np.zeros(a.shape[1])
+    coef[0], coef[zcheck.N_FREE:n_lines] = 1.0, 0.5
+    coef[n_lines:] = 0.8
+    flux, ivar = a @ coef, np.full(LAM.size, 400.0)
+    assert zcheck.chi2(flux, ivar, LAM, z) < 1e-6
+    off = (1 + z) * np.exp(px) - 1
+    assert zcheck.chi2(flux, ivar, LAM, off) > 100
+    saved = zcheck.COMPONENTS
+    try:
+        zcheck.COMPONENTS = ()
+        assert zcheck.design(LAM, z).shape[1] == n_lines  # the lines-only model of before
+        assert zcheck.chi2(flux, ivar, LAM, z) > 100
+    finally:
+        zcheck.COMPONENTS = saved
+
+
+def test_component_table_matches_the_columns_computed_directly():
+    """The tabulated columns equal Fe II Gaussians and humps computed at the pixels themselves."""
+    rest = LAM / 1.3
+    cols = zcheck.component_columns(rest)
+    sig = zcheck._FE2_RESTS * zcheck.LINE_SIGMAS_KMS[0] / 299792.458
+    direct = (np.exp(-0.5 * ((rest[:, None] - zcheck._FE2_RESTS) / sig) ** 2) * zcheck._FE2_WEIGHTS).sum(axis=1)
+    assert np.allclose(cols[:, 0], direct, rtol=0, atol=1e-6 * direct.max())
+    hump = np.exp(-0.5 * ((rest - 2600.0) / 250.0) ** 2)
+    assert np.allclose(cols[:, 2], hump, rtol=0, atol=1e-6)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..lines import C_KMS, TAU_EFF_A, TAU_EFF_GAMMA, gaussian
+from ..lines import AIR_TO_VACUUM, C_KMS, FE2_OPTICAL, FE2_HUMPS, TAU_EFF_A, TAU_EFF_GAMMA, gaussian
 
 H = 6.62607015e-27
 K_B = 1.380649e-16
@@ -69,20 +69,12 @@ QSO_EMISSION = [
 ]
 #: narrow lines: rest λ, median EW, scatter
 QSO_NARROW = [(3728.48, 2.0, 0.4), (4960.30, 5.0, 0.4), (5008.24, 15.0, 0.4)]
-#: optical Fe II: the strong permitted lines either side of Hβ (air wavelengths, Å; multiplets 37, 38,
-#: 42, 48, 49 and their blue neighbours) and rough relative strengths in I Zw 1 (the 4924/5018/5169
-#: multiplet strongest, the blue group weakest), which blend into the broad bumps at 4570 and 5250 Å
-FE2_OPTICAL = [(4173.46, 0.5), (4178.86, 0.5), (4233.17, 0.5), (4303.18, 0.5), (4351.77, 0.5), (4385.39, 0.5),
-               (4416.83, 0.5), (4508.29, 1.0), (4515.34, 1.0), (4520.22, 1.0), (4522.63, 1.0), (4549.47, 1.0),
-               (4555.89, 1.0), (4583.84, 1.0), (4629.34, 1.0), (4923.93, 1.5), (5018.44, 1.5), (5169.03, 1.5),
-               (5197.58, 1.0), (5234.63, 1.0), (5276.00, 1.0), (5316.62, 1.0), (5362.87, 1.0)]
 #: the window of R_FeII = EW(Fe II) / EW(Hβ) (Boroson & Green 1992)
 FE2_WINDOW = (4434.0, 4684.0)
 #: R_FeII: log-normal, median and log10 scatter (most SDSS quasars 0.1–1.5: Shen et al. 2011, Shen & Ho 2014)
 FE2_R_MEDIAN, FE2_R_SCATTER = 0.5, 0.25
 #: [OIII] weakens as Fe II strengthens (Boroson & Green's eigenvector 1): EW ∝ (R_FeII / median)^this
 OIII_FE2_SLOPE = -0.8
-AIR_TO_VACUUM = 1.00028  # n_air − 1 near 4,500 Å
 #: BAL troughs: ion, rest λ, relative depth range
 BAL_IONS = [("CIV", 1549.06, (1.0, 1.0)), ("SiIV", 1396.76, (0.4, 1.0)), ("NV", 1240.14, (0.5, 1.0)),
             ("Lyα", 1215.67, (0.3, 0.9)), ("AlIII", 1857.0, (0.0, 0.6)), ("MgII", 2799.12, (0.0, 0.8))]
@@ -285,8 +277,9 @@ def qso_rest_flux(rng, lam_rest, bal=False, mag=None):
     cont = (lam_rest / 3000.0) ** _col(-2.0 - alpha)
     # Fe II + Balmer continuum "small blue bump" (2200–4000 Å)
     bump = _col(rng.uniform(0.05, 0.3, n))
-    cont = cont * (1 + bump * (np.exp(-0.5 * ((lam_rest - 2600) / 250) ** 2)
-                               + 0.6 * np.exp(-0.5 * ((lam_rest - 3300) / 300) ** 2)))
+    (c1, s1), (c2, s2) = FE2_HUMPS
+    cont = cont * (1 + bump * (np.exp(-0.5 * ((lam_rest - c1) / s1) ** 2)
+                               + 0.6 * np.exp(-0.5 * ((lam_rest - c2) / s2) ** 2)))
     # Baldwin effect: fainter quasars have stronger lines
     baldwin = 1.0 if mag is None else 10 ** (0.06 * (np.asarray(mag) - 20.5))
     fwhm = np.clip(rng.lognormal(np.log(4500), 0.2, n), 1500, 12000)
