@@ -24,6 +24,9 @@ the simpler (in the order listed). The test split, a mock of another seed (``--o
 read, not used to choose) and the real spectra (``--real``) are read after.
 
     python scripts/zcheck_edge_trial.py --other OTHER_SEED.h5 --real --record benchmarks/zcheck_edge.jsonl
+
+It ran (commit 8978b17) on the check's lines-only model; since then the model also holds Fe II and host light
+(:data:`zcheck.COMPONENTS`, ``zcheck_fe2_trial.py``), which every arm now inherits.
 """
 from __future__ import annotations
 
