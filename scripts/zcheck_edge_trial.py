@@ -121,40 +121,56 @@ def score(bundle: Bundle, split: dict, net: dict) -> dict:
             "check_s": round(seconds, 1)}
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arm_parser(description: str) -> argparse.ArgumentParser:
+    """The options every trial of the check's arms takes."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--models", type=Path, default=paths.DATA / "models")
     ap.add_argument("--dataset", type=Path, default=None, help="notebook 03's dataset (default: the one in data/)")
-    ap.add_argument("--other", type=Path, default=None, help="a dataset of a mock of another seed, scored whole")
+    ap.add_argument("--other", type=Path, action="append", default=[],
+                    help="a dataset of another mock, scored whole (may be given more than once)")
     ap.add_argument("--real", action="store_true", help="also run `specml predict` on the real spectra per arm")
     ap.add_argument("--record", type=Path, default=None)
-    a = ap.parse_args(argv)
+    return ap
+
+
+def run_arms(a: argparse.Namespace, arms, use) -> dict:
+    """Every arm (``use(arm)`` puts it in place) on the validation and test splits, each ``--other`` dataset whole
+    and, with ``--real``, the real spectra; the networks run once per sample. Returns the record's fields."""
     bundle = Bundle.load(a.models)
     dataset = a.dataset or sorted((paths.DATA / "processed").glob("*.h5"))[0]
     splits = evaluation.read_splits(dataset)
     samples = {"val": splits["val"], "test": splits["test"]}
-    if a.other:
-        samples["other mock (every split)"] = joined(evaluation.read_splits(a.other))
-    truth = real.truth_table() if a.real else None
+    for other in a.other:
+        samples[f"{other.name} (every split)"] = joined(evaluation.read_splits(other))
     result = {name: {} for name in samples}
-    if a.real:
-        result["real"] = {}
     for name, split in samples.items():
         net = outputs(bundle, split)
-        for arm in ARMS:
+        for arm in arms:
             use(arm)
             result[name][arm] = score(bundle, split, net)
     if a.real:
-        for arm in ARMS:
+        truth = real.truth_table()
+        result["real"] = {}
+        for arm in arms:
             use(arm)
             result["real"][arm] = real_scores(a.models, truth)
+    return {"dataset": str(dataset), "other": [str(o) for o in a.other], "models": str(a.models), "result": result}
+
+
+def chosen_by_rule(val: dict, base: str) -> str:
+    """The rule of these trials, on the validation split: an arm replaces ``base`` only with fewer catastrophic
+    redshifts and no fewer quasars found; of those, the fewest catastrophic, on a tie the first listed."""
+    passing = [arm for arm in val if arm != base and val[arm]["catastrophic"] < val[base]["catastrophic"]
+               and val[arm]["found"][0] >= val[base]["found"][0]]
+    return min(passing, key=lambda arm: val[arm]["catastrophic"]) if passing else base
+
+
+def main(argv=None) -> int:
+    a = arm_parser(__doc__.splitlines()[0]).parse_args(argv)
+    out = run_arms(a, ARMS, use)
     use("step")
-    val = result["val"]
-    passing = [arm for arm in list(ARMS)[1:] if val[arm]["catastrophic"] < val["step"]["catastrophic"]
-               and val[arm]["found"][0] >= val["step"]["found"][0]]
-    chosen = min(passing, key=lambda arm: val[arm]["catastrophic"]) if passing else "step"
-    emit({"trial": "zcheck forest edge", "dataset": str(dataset), "other": str(a.other) if a.other else None,
-          "models": str(a.models), "result": result, "chosen by the rule": chosen}, a.record)
+    emit({"trial": "zcheck forest edge", **out, "chosen by the rule": chosen_by_rule(out["result"]["val"], "step")},
+         a.record)
     return 0
 
 

@@ -28,15 +28,9 @@ none of the analytic shapes the arms add) and the real spectra (``--real``) are 
 """
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
-from specml_utils import evaluation, paths, real, zcheck
-from specml_utils.bundle import Bundle
-from bundles_on_split import joined  # scripts/ is on the path when a script runs
-from dust_trial import real_scores
-from trial_record import emit
-from zcheck_edge_trial import outputs, score
+from specml_utils import zcheck
+from trial_record import emit  # scripts/ is on the path when a script runs
+from zcheck_edge_trial import arm_parser, chosen_by_rule, run_arms
 
 #: each arm's :data:`zcheck.COMPONENTS`
 ARMS = {"lines": (), "+Fe II": ("fe2",), "+Fe II +host": ("fe2", "host")}
@@ -49,39 +43,11 @@ def use(arm: str) -> None:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--models", type=Path, default=paths.DATA / "models")
-    ap.add_argument("--dataset", type=Path, default=None, help="notebook 03's dataset (default: the one in data/)")
-    ap.add_argument("--other", type=Path, action="append", default=[],
-                    help="a dataset of another mock, scored whole (may be given more than once)")
-    ap.add_argument("--real", action="store_true", help="also run `specml predict` on the real spectra per arm")
-    ap.add_argument("--record", type=Path, default=None)
-    a = ap.parse_args(argv)
-    bundle = Bundle.load(a.models)
-    dataset = a.dataset or sorted((paths.DATA / "processed").glob("*.h5"))[0]
-    splits = evaluation.read_splits(dataset)
-    samples = {"val": splits["val"], "test": splits["test"]}
-    for other in a.other:
-        samples[f"{other.name} (every split)"] = joined(evaluation.read_splits(other))
-    result = {name: {} for name in samples}
-    for name, split in samples.items():
-        net = outputs(bundle, split)
-        for arm in ARMS:
-            use(arm)
-            result[name][arm] = score(bundle, split, net)
-    if a.real:
-        truth = real.truth_table()
-        result["real"] = {}
-        for arm in ARMS:
-            use(arm)
-            result["real"][arm] = real_scores(a.models, truth)
+    a = arm_parser(__doc__.splitlines()[0]).parse_args(argv)
+    out = run_arms(a, ARMS, use)
     zcheck.COMPONENTS = ADOPTED
-    val = result["val"]
-    passing = [arm for arm in list(ARMS)[1:] if val[arm]["catastrophic"] < val["lines"]["catastrophic"]
-               and val[arm]["found"][0] >= val["lines"]["found"][0]]
-    chosen = min(passing, key=lambda arm: val[arm]["catastrophic"]) if passing else "lines"
-    emit({"trial": "zcheck Fe II and host", "dataset": str(dataset), "other": [str(o) for o in a.other],
-          "models": str(a.models), "result": result, "chosen by the rule": chosen}, a.record)
+    emit({"trial": "zcheck Fe II and host", **out, "chosen by the rule": chosen_by_rule(out["result"]["val"], "lines")},
+         a.record)
     return 0
 
 
