@@ -7,11 +7,11 @@ between redshifts a third of a pixel apart. The candidate at the CNN's own peak 
 candidate is first tried at three points 0.008 apart in ln(1 + z) (on a mock of another seed, a z = 4.60 quasar whose
 CNN peak was right went to z = 0.83 this way: χ² 7,001 at the peak, 1,549 a third of a pixel away).
 
-Arms, each a version of :func:`zcheck.chi2` put in place of the module's for the run:
+Arms, each a version of :func:`zcheck.chi2` and the forest's mean transmission put in place of the module's:
 
-- ``step``: the check as it is;
+- ``step``: the check as it was (:func:`step_chi2`);
 - ``ramp``: the transmission and the scatter both come in linearly from 1215.67 Å to 1200 Å (a Lyα line's blue wing
-  and the quasar's proximity zone), so χ² is continuous in z;
+  and the quasar's proximity zone), so χ² is continuous in z — the check as it is since it was adopted;
 - ``ramp+series``: ``ramp`` with the Lyβ and Lyγ forests in the mean transmission (optical depths 0.160 and 0.056 of
   Lyα's at the same absorber redshift, from the lines' f λ), as in the mock and in real spectra;
 - ``ramp+series, finer``: that, each candidate first tried at five points 0.004 apart (:data:`zcheck.FIRST_OFFSETS`)
@@ -25,8 +25,10 @@ read, not used to choose) and the real spectra (``--real``) are read after.
 
     python scripts/zcheck_edge_trial.py --other OTHER_SEED.h5 --real --record benchmarks/zcheck_edge.jsonl
 
-It ran (commit 8978b17) on the check's lines-only model; since then the model also holds Fe II and host light
-(:data:`zcheck.COMPONENTS`, ``zcheck_fe2_trial.py``), which every arm now inherits.
+It ran first (commit 8978b17) on the check's lines-only model: every arm passed the rule, but on the real spectra each
+moved a z = 0.59 quasar with strong Fe II to z = 5.36, and the step stayed. Run again (f097327) once the model held Fe II
+and host light (:data:`zcheck.COMPONENTS`, ``zcheck_fe2_trial.py``): every arm passed the rule again, the rule named
+``ramp``, and the real spectra no longer moved, so ``ramp`` was adopted (``zcheck.FOREST_RAMP``).
 """
 from __future__ import annotations
 
@@ -45,54 +47,48 @@ from dust_trial import real_scores
 from trial_record import emit
 
 LYA = 1215.67
-STEP_CHI2 = zcheck.chi2
+RAMP_CHI2, RAMP_TRANSMISSION = zcheck.chi2, zcheck.mean_forest_transmission
 #: Lyman series lines and their optical depth relative to Lyα's at one absorber redshift (f λ ratios)
 SERIES = ((1215.67, 1.0), (1025.72, 0.160), (972.54, 0.056))
 
 
-def ramp_weight(rest) -> np.ndarray:
-    """0 redward of Lyα, 1 below 1200 Å, linear between."""
-    return np.clip((LYA - rest) / (LYA - 1200.0), 0.0, 1.0)
-
-
-def transmission(lam, z, series: bool) -> np.ndarray:
-    """Mean forest transmission, ramped in from Lyα; with ``series`` the Lyβ and Lyγ forests too."""
+def series_transmission(lam, z) -> np.ndarray:
+    """Mean forest transmission with the Lyβ and Lyγ forests too, ramped in as the check's own."""
     rest = lam / (1 + z)
     tau = np.zeros_like(lam)
-    for line, rel in (SERIES if series else SERIES[:1]):
+    for line, rel in SERIES:
         tau += np.where(rest < line, rel * TAU_EFF_A * (lam / line) ** TAU_EFF_GAMMA, 0.0)
-    return 1 - ramp_weight(rest) * (1 - np.exp(-tau))
+    return 1 - zcheck.forest_weight(rest) * (1 - np.exp(-tau))
 
 
-def ramp_chi2(series: bool):
-    """A :func:`zcheck.chi2` whose absorbed region and transmission ramp in from Lyα."""
-    def chi2(flux, ivar, lam, z, bal=False, scale=None):
-        good = ivar > 0
-        scale = zcheck.flux_scale(flux, ivar) if scale is None else scale
-        rest = lam / (1 + z)
-        w = ramp_weight(rest)
-        if bal:
-            w = np.where((rest > 1260.0) & (rest < 1530.0), 1.0, w)
-        inflate = 1 + w * ivar * (zcheck.FOREST_SCATTER * scale) ** 2
-        sw = np.sqrt(ivar / inflate)
-        t = transmission(lam, z, series)
-        a = zcheck.design(lam, z, t)
-        model = a @ zcheck.fit(a * sw[:, None], flux * sw)
-        excess = w * np.clip(flux - model / t, 0, None)
-        return float(((flux - model) ** 2 * ivar / inflate).sum() + (excess ** 2 * ivar).sum()
-                     + np.log(inflate[good]).sum())
-    return chi2
+def step_chi2(flux, ivar, lam, z, bal=False, scale=None):
+    """:func:`zcheck.chi2` as it was before 2026-11-28's second run: the forest's mean transmission a step at Lyα,
+    its scatter only below 1200 Å."""
+    good = ivar > 0
+    scale = zcheck.flux_scale(flux, ivar) if scale is None else scale
+    rest = lam / (1 + z)
+    absorbed = (rest < 1200.0) | (bal & (rest > 1260.0) & (rest < 1530.0))
+    inflate = np.where(absorbed, 1 + ivar * (zcheck.FOREST_SCATTER * scale) ** 2, 1.0)
+    sw = np.sqrt(ivar / inflate)
+    z_abs = lam / LYA - 1
+    t = np.where(rest < LYA, np.exp(-TAU_EFF_A * (1 + z_abs) ** TAU_EFF_GAMMA), 1.0)
+    a = zcheck.design(lam, z, t)
+    model = a @ zcheck.fit(a * sw[:, None], flux * sw)
+    excess = np.where(absorbed, np.clip(flux - model / t, 0, None), 0.0)
+    return float(((flux - model) ** 2 * ivar / inflate).sum() + (excess ** 2 * ivar).sum()
+                 + np.log(inflate[good]).sum())
 
 
 COARSE, FINER = zcheck.FIRST_OFFSETS, (-0.008, -0.004, 0.0, 0.004, 0.008)
-#: each arm's χ² and first offsets
-ARMS = {"step": (STEP_CHI2, COARSE), "ramp": (ramp_chi2(False), COARSE), "ramp+series": (ramp_chi2(True), COARSE),
-        "ramp+series, finer": (ramp_chi2(True), FINER)}
+#: each arm's χ², mean transmission and first offsets
+ARMS = {"step": (step_chi2, RAMP_TRANSMISSION, COARSE), "ramp": (RAMP_CHI2, RAMP_TRANSMISSION, COARSE),
+        "ramp+series": (RAMP_CHI2, series_transmission, COARSE),
+        "ramp+series, finer": (RAMP_CHI2, series_transmission, FINER)}
 
 
 def use(arm: str) -> None:
-    """Put one arm's χ² and first offsets in the module the bundle calls."""
-    zcheck.chi2, zcheck.FIRST_OFFSETS = ARMS[arm]
+    """Put one arm's χ², mean transmission and first offsets in the module the bundle calls."""
+    zcheck.chi2, zcheck.mean_forest_transmission, zcheck.FIRST_OFFSETS = ARMS[arm]
 
 
 def outputs(bundle: Bundle, split: dict) -> dict:
@@ -168,7 +164,7 @@ def chosen_by_rule(val: dict, base: str) -> str:
 def main(argv=None) -> int:
     a = arm_parser(__doc__.splitlines()[0]).parse_args(argv)
     out = run_arms(a, ARMS, use)
-    use("step")
+    use("ramp")
     emit({"trial": "zcheck forest edge", **out, "chosen by the rule": chosen_by_rule(out["result"]["val"], "step")},
          a.record)
     return 0

@@ -25,6 +25,9 @@ the simpler. The test split, mocks of other seeds or physics (``--other``, each 
 none of the analytic shapes the arms add) and the real spectra (``--real``) are read after.
 
     python scripts/zcheck_fe2_trial.py --other OTHER_SEED.h5 --other TEMPLATES.h5 --real --record benchmarks/zcheck_fe2.jsonl
+
+It ran (31e9481) with the forest a step at Lyα; the check has since ramped it in (``zcheck_edge_trial.py``), which
+every arm now inherits.
 """
 from __future__ import annotations
 

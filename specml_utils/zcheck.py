@@ -37,11 +37,24 @@ COMPONENTS = ("fe2", "host")
 HOST_TAPER = (3000.0, 3400.0)
 
 
+#: the forest comes in over these rest wavelengths (Å), as Lyα's blue wing and the quasar's proximity zone do, so
+#: that χ² is continuous in z (a step at Lyα made it jump by thousands a third of a pixel apart; until 2026-11-28;
+#: scripts/zcheck_edge_trial.py, benchmarks/zcheck_edge.jsonl)
+FOREST_RAMP = (1200.0, 1215.67)
+
+
+def forest_weight(rest) -> np.ndarray:
+    """How far rest wavelengths ``rest`` (Å) lie in the forest: 0 redward of Lyα, 1 blueward of
+    :data:`FOREST_RAMP`, linear between."""
+    lo, hi = FOREST_RAMP
+    return np.clip((hi - rest) / (hi - lo), 0.0, 1.0)
+
+
 def mean_forest_transmission(lam, z):
     """exp(−τ_eff) of the Lyα forest, τ_eff = 0.0018 (1 + z_abs)^3.92 (Faucher-Giguère et al.
-    2008), blueward of the quasar's Lyα; 1 elsewhere."""
-    z_abs = lam / 1215.67 - 1
-    return np.where(lam / (1 + z) < 1215.67, np.exp(-TAU_EFF_A * (1 + z_abs) ** TAU_EFF_GAMMA), 1.0)
+    2008), blueward of the quasar's Lyα, coming in by :func:`forest_weight`; 1 elsewhere."""
+    tau = TAU_EFF_A * (lam / 1215.67) ** TAU_EFF_GAMMA   # (1 + z_abs)
+    return 1 - forest_weight(lam / (1 + z)) * (1 - np.exp(-tau))
 
 
 _CENTRES = np.repeat(CHECK_LINES, len(LINE_SIGMAS_KMS))
@@ -160,17 +173,20 @@ def chi2(flux, ivar, lam, z, bal: bool = False, scale: float | None = None) -> f
     absorption's scatter added to their variance (which also enters the likelihood's
     normalisation, so a solution cannot gain by putting more of the spectrum there), while
     flux *above* the unabsorbed model counts in full — an emission line cannot hide in the forest.
+    Both come in over :data:`FOREST_RAMP` (:func:`forest_weight`).
     """
     good = ivar > 0
     scale = flux_scale(flux, ivar) if scale is None else scale  # one spectrum's, at every z tried
     rest = lam / (1 + z)
-    absorbed = (rest < 1200.0) | (bal & (rest > 1260.0) & (rest < 1530.0))
-    inflate = np.where(absorbed, 1 + ivar * (FOREST_SCATTER * scale) ** 2, 1.0)
+    w = forest_weight(rest)
+    if bal:
+        w = np.where((rest > 1260.0) & (rest < 1530.0), 1.0, w)
+    inflate = 1 + w * ivar * (FOREST_SCATTER * scale) ** 2
     sw = np.sqrt(ivar / inflate)
     t = mean_forest_transmission(lam, z)
     a = design(lam, z, t)
     model = a @ fit(a * sw[:, None], flux * sw)
-    excess = np.where(absorbed, np.clip(flux - model / t, 0, None), 0.0)
+    excess = w * np.clip(flux - model / t, 0, None)
     return float(((flux - model) ** 2 * ivar / inflate).sum() + (excess ** 2 * ivar).sum()
                  + np.log(inflate[good]).sum())
 
