@@ -4,8 +4,8 @@ The redshift CNN gives a probability over redshift; where it has more than one p
 that could be Lyα or MgII, CIV or Lyα), the most probable peak is not always right on real
 spectra. Here each candidate peak is fitted with a generic quasar model — a smooth continuum
 plus non-negative broad emission lines, Fe II emission and host starlight at that redshift, with
-the Lyα forest's absorption and scatter blueward of Lyα — and the candidate with the highest posterior (the CNN's probability
-times the fit's likelihood) is kept. It is what template-fitting pipelines do for every
+the Lyα forest's absorption and scatter blueward of Lyα — and the candidate with the highest
+posterior (the CNN's probability times the fit's likelihood) is kept. It is what template-fitting pipelines do for every
 spectrum, done here only where the network is unsure.
 """
 from __future__ import annotations
@@ -28,19 +28,20 @@ LINE_SIGMAS_KMS = (1200.0, 3500.0)
 POLY_DEGREE = 3
 #: rms scatter of the forest's transmission about its mean, relative to the continuum
 FOREST_SCATTER = 0.3
-#: non-negative columns after the lines: "fe2", the optical Fe II lines at the lines' widths and the UV Fe II /
-#: Balmer pseudo-continuum humps; "host", an old stellar population from rest 3000 Å. Without them (before
-#: 2026-11-28) the check broke more low-redshift quasars' redshifts than it mended where its fits were poor
-#: (scripts/zcheck_fe2_trial.py, benchmarks/zcheck_fe2.jsonl)
-COMPONENTS = ("fe2", "host")
-#: where the host's starlight starts and is fully in (rest Å): old populations are faint in the UV
-HOST_TAPER = (3000.0, 3400.0)
-
-
 #: the forest comes in over these rest wavelengths (Å), as Lyα's blue wing and the quasar's proximity zone do, so
 #: that χ² is continuous in z (a step at Lyα made it jump by thousands a third of a pixel apart; until 2026-11-28;
 #: scripts/zcheck_edge_trial.py, benchmarks/zcheck_edge.jsonl)
 FOREST_RAMP = (1200.0, 1215.67)
+#: non-negative columns after the lines: "fe2", the optical Fe II lines at the lines' widths and the UV Fe II /
+#: Balmer pseudo-continuum humps; "host", an old stellar population from rest 3000 Å. Without them (until
+#: 2026-11-28) a wrong candidate could win where both fits of a low-redshift quasar were poor; with them the check
+#: made fewer catastrophic redshifts on every mock sample tried (scripts/zcheck_fe2_trial.py,
+#: benchmarks/zcheck_fe2.jsonl)
+COMPONENTS = ("fe2", "host")
+#: where the host's starlight starts and is fully in (rest Å): old populations are faint in the UV
+HOST_TAPER = (3000.0, 3400.0)
+#: the grid the components are tabulated on: log10 rest λ from this start, in these steps
+_TABLE_START, _TABLE_STEP, _TABLE_SIZE = 2.903, 1e-5, 119_700
 
 
 def forest_weight(rest) -> np.ndarray:
@@ -91,11 +92,10 @@ def host_template() -> tuple[np.ndarray, np.ndarray]:
 
 
 @functools.lru_cache(maxsize=4)
-def _component_table(components: tuple) -> tuple[np.ndarray, np.ndarray]:
+def _component_table(components: tuple) -> np.ndarray:
     """``components``' columns tabulated once on a fine grid of log10 rest λ (1e-5 dex, 800–12,600 Å):
     every one is a function of rest λ alone, so each redshift tried only interpolates them."""
-    log_rest = 2.903 + 1e-5 * np.arange(119_700)
-    rest = 10 ** log_rest
+    rest = 10 ** (_TABLE_START + _TABLE_STEP * np.arange(_TABLE_SIZE))
     cols = []
     if "fe2" in components:
         for s_kms in LINE_SIGMAS_KMS:
@@ -106,18 +106,18 @@ def _component_table(components: tuple) -> tuple[np.ndarray, np.ndarray]:
         lam, flux = host_template()
         taper = np.clip((rest - HOST_TAPER[0]) / (HOST_TAPER[1] - HOST_TAPER[0]), 0.0, 1.0)
         cols.append(np.interp(rest, lam, flux, left=0.0, right=flux[-1]) * taper)
-    return log_rest, np.array(cols).reshape(len(cols), len(rest))   # one row per column
+    return np.array(cols).reshape(len(cols), len(rest))   # one row per column
 
 
 def component_columns(rest) -> np.ndarray:
     """The :data:`COMPONENTS` columns on rest wavelengths ``rest`` (Å), those with nothing on the
     grid (peak ≤ 1e-3) left out."""
-    log_rest, table = _component_table(tuple(COMPONENTS))
+    table = _component_table(tuple(COMPONENTS))
     if not len(table):
         return np.zeros((len(rest), 0))
     # linear interpolation, the same weights for every row; outside the table (rest < 800 Å or
     # > 12,600 Å) its edge values, 0 for all but the host
-    u = np.clip((np.log10(rest) - log_rest[0]) / 1e-5, 0, len(log_rest) - 1.000001)
+    u = np.clip((np.log10(rest) - _TABLE_START) / _TABLE_STEP, 0, _TABLE_SIZE - 1.000001)
     i = u.astype(int)
     cols = (table[:, i] * (1 - (u - i)) + table[:, i + 1] * (u - i)).T
     return cols[:, cols.max(axis=0) > 1e-3]
