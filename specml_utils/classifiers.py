@@ -110,8 +110,8 @@ def train_candidates(names, build: dict, data: dict, zbins, recipe: Recipe, weig
     training.seed(recipe.seed)  # every initial weight below is reproducible
     for name in names:
         model, fit = train_one(build[name], data, zbins, recipe, weights, recipe.seed)
-        _, rate = training.predict_timed(model, test["X"])
-        prob, zprob = models.class_probabilities(model, test["X"])
+        out, rate = training.predict_timed(model, test["X"])   # the timed run's output is the test split's
+        prob, zprob = models.class_outputs(out)
         val_prob, _ = models.class_probabilities(model, val["X"])
         runs[name] = {"model": model, "fit": fit, "prob": prob, "zprob": zprob, "val_prob": val_prob,
                       "predict_rate": rate}
@@ -232,8 +232,8 @@ def ensemble_run(build, data: dict, zbins, recipe: Recipe, weights, first: dict,
     members = {recipe.seed: first["model"], **{s: m for s, (m, _) in trained.items()}}
     model = models.ensemble(list(members.values()))
     test, val = data["test"], data["val"]
-    _, rate = training.predict_timed(model, test["X"])
-    prob, zprob = models.class_probabilities(model, test["X"])
+    out, rate = training.predict_timed(model, test["X"])
+    prob, zprob = models.class_outputs(out)
     val_prob, _ = models.class_probabilities(model, val["X"])
     member_probs = {s: {split: models.class_probabilities(m, data[split]["X"])[0] for split in ("val", "test")}
                     for s, m in members.items()}

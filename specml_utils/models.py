@@ -211,7 +211,11 @@ def infer(model: keras.Model, x, batch_size: int = 1024):
 
 def class_probabilities(model: keras.Model, x, batch_size: int = 1024) -> tuple[np.ndarray, "np.ndarray | None"]:
     """Class probabilities, and the redshift-bin probabilities when the model has that head."""
-    out = infer(model, x, batch_size)
+    return class_outputs(infer(model, x, batch_size))
+
+
+def class_outputs(out) -> tuple[np.ndarray, "np.ndarray | None"]:
+    """:func:`class_probabilities` of a classifier's output already computed by :func:`infer`."""
     return (out["class"], out["z_prob"]) if isinstance(out, dict) else (out, None)
 
 
