@@ -17,6 +17,10 @@ the mocks of the earlier trials (``--other``) and the real spectra (``--real``) 
 
     python scripts/zcheck_series_trial.py --choose-on NEW.h5 --other …seed20261128….h5 --other templates.h5 \\
         --other analytic.h5 --real --record benchmarks/zcheck_series.jsonl
+
+It ran once (2026-11-29): on the new mock ``ramp+series`` tied ``ramp`` (16 catastrophic redshifts each) and the
+five first points lost a quasar, so the rule kept ``ramp`` (``scripts/README.md``, *The Lyβ and Lyγ forests, asked
+again*).
 """
 from __future__ import annotations
 
