@@ -152,7 +152,11 @@ def redshift_targets(model: keras.Model, z, labels, zbins: ZBins) -> "np.ndarray
 
 def redshift_probabilities(model: keras.Model, x, batch_size: int = 1024) -> np.ndarray:
     """The redshift-bin probabilities of a redshift CNN (with or without its class head)."""
-    out = infer(model, x, batch_size)
+    return redshift_outputs(infer(model, x, batch_size))
+
+
+def redshift_outputs(out) -> np.ndarray:
+    """:func:`redshift_probabilities` of a redshift CNN's output already computed by :func:`infer`."""
     return out["z_prob"] if isinstance(out, dict) else out
 
 
