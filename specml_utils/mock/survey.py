@@ -132,6 +132,12 @@ def quasar_target_rmag(u: np.ndarray) -> np.ndarray:
     return np.clip(21.9 + 1.2 * np.log1p(-u), 17.0, 21.9)
 
 
+def quasar_rmag(rng, n: int) -> np.ndarray:
+    """r magnitudes of ``n`` BOSS quasars: an exponential tail of scale 1.3 mag below the r = 21.85
+    limit, most near it, clipped to 17.5–21.85."""
+    return np.clip(21.85 - rng.exponential(1.3, n), 17.5, 21.85)
+
+
 def plan_catalog(cfg: MockConfig) -> Table:
     """Draw every row's object, class, redshift, magnitude, plate, MJD and fiber (no spectra yet)."""
     rng = np.random.default_rng([cfg.seed, 0])
@@ -183,7 +189,7 @@ def plan_catalog(cfg: MockConfig) -> Table:
         sel = cls[:n_obj] == k
         m = sel.sum()
         if name in ("QSO", "QSO_BAL"):
-            rmag[sel] = np.clip(21.85 - rng.exponential(1.3, m), 17.5, 21.85)
+            rmag[sel] = quasar_rmag(rng, m)
         elif name == "GALAXY":
             rmag[sel] = np.clip(rng.normal(19.6, 0.6, m), 17.0, 21.0)
             if cfg.physics != "analytic":
