@@ -21,6 +21,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$1 archetypes=$2 second=$3 record=${4:-benchmarks/qso_spread_trial.jsonl}
 python=${PYTHON:-.venv/bin/python}
+# the clone lies elsewhere: it reads the templates and real spectra from this repository's shared folder
+export SPECML_SHARED=${SPECML_SHARED:-$(cd .. && pwd)/shared}
 rm -rf "$work/repo"
 git clone -q . "$work/repo"
 "$python" - "$work/repo/specml_utils/mock/template_calibration.json" <<'EOF'
