@@ -22,7 +22,7 @@ from specml_utils.mock import templates  # noqa: E402
 from specml_utils.spectra import read_spec_lite  # noqa: E402
 
 #: how far beyond each measured ratio vector the mock draws (× the measured scatter)
-JITTER = {"qso": 0.25, "galaxy": 0.5}
+JITTER = {"qso": 0.5, "galaxy": 0.5}
 
 
 def fit(spec, z, kind):

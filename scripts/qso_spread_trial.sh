@@ -32,6 +32,7 @@ cal = json.load(open(path))
 cal["qso"]["jitter"] = 0.5
 with open(path + ".part", "w") as f:
     json.dump(cal, f, indent=1)
+    f.write("\n")
 os.replace(path + ".part", path)
 EOF
 sed -i 's/JITTER = {"qso": 0.25, "galaxy": 0.5}/JITTER = {"qso": 0.5, "galaxy": 0.5}/' "$work/repo/scripts/calibrate_templates.py"
