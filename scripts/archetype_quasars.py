@@ -144,9 +144,10 @@ def score(bundle: Bundle, spectra: list[Spectrum], z: np.ndarray, group: np.ndar
 
     def share(mask):
         k, n = int(found[mask].sum()), int(mask.sum())
-        lo, hi = wilson(k, n) if n else (np.nan, np.nan)
-        return {"found": k, "n": n, "share": round(k / n, 4) if n else None, "lo95": round(float(lo), 4),
-                "hi95": round(float(hi), 4)}
+        if n == 0:
+            return {"found": 0, "n": 0, "share": None, "lo95": None, "hi95": None}
+        lo, hi = wilson(k, n)
+        return {"found": k, "n": n, "share": round(k / n, 4), "lo95": round(float(lo), 4), "hi95": round(float(hi), 4)}
 
     bins = {f"z {a:g}–{b:g}": share((z >= a) & (z < b)) for a, b in zip(Z_BINS[:-1], Z_BINS[1:])}
     return {**share(np.ones(len(z), bool)), "by_z": bins,
