@@ -13,7 +13,10 @@ wherever P_QSO + P_BAL reaches a threshold below one half would find, and what i
         --bundles OLD_BUNDLE data/models --mock-manifest data/mock/n44000_seed12345_galaxy_rich_mixed/mock_manifest.json \\
         --record benchmarks/bundles_on_split.jsonl [--sweep 0.5 0.4 0.3 0.2 0.15]
     # a mock of another seed, none of it trained on: every split scored
-    python scripts/bundles_on_split.py --dataset OTHER_SEED.h5 --bundles data/models --all-splits
+    python scripts/bundles_on_split.py --dataset OTHER_SEED.h5 --bundles data/models --all-splits [--members]
+
+``--members`` also scores each network of a classifier saved as the mean of several trainings, alone (with the
+bundle's redshift CNN): the seed spread against which a difference between two bundles can be read.
 
 Seconds on 2 cores; a bundle is a folder with ``bundle.json`` (``specml predict --model``).
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -112,6 +116,8 @@ def main(argv=None) -> int:
     ap.add_argument("--record", type=Path, default=None, help="append each score as a JSON line to this file")
     ap.add_argument("--sweep", type=float, nargs="*", default=None,
                     help="QSO thresholds on P_QSO + P_BAL to try on the validation split")
+    ap.add_argument("--members", action="store_true",
+                    help="also score each network of a classifier saved as the mean of several, alone (the seed spread)")
     ap.add_argument("--all-splits", action="store_true",
                     help="score every spectrum of the dataset, not only its test split: for a mock of another seed, "
                          "none of which the bundles trained on")
@@ -119,18 +125,24 @@ def main(argv=None) -> int:
     splits = evaluation.read_splits(a.dataset)
     test = joined(splits) if a.all_splits else splits["test"]
     ebv = split_ebv(test, a.mock_manifest) if a.mock_manifest else None
+    n_key, f1_key = ("spectra (every split)", "f1, every split") if a.all_splits else ("test_spectra", "test_f1")
     for folder in a.bundles:
-        bundle = Bundle.load(folder)
-        prob = models.class_probabilities(bundle.classifier, test["X"])[0]
-        table = metrics.classification_table(test["label"], prob.argmax(1))
-        n_key, f1_key = ("spectra (every split)", "f1, every split") if a.all_splits else ("test_spectra", "test_f1")
-        emit({"trial": "bundles_on_split", "dataset": a.dataset.name, n_key: len(test["label"]),
-              "bundle": str(folder), "trained_on": bundle.info["classifier"]["trained_on"],
-              f1_key: {k: round(float(v), 4) for k, v in table["f1"].items()},
-              "qso": qso_scores(bundle, test, ebv)}, a.record)
+        whole = Bundle.load(folder)
+        n_members = models.networks_in(whole.classifier) if a.members else 1
+        # the saved classifier, then (with --members) each network it averages alone, the redshift CNN kept
+        variants = [(None, whole)] + [(k, replace(whole, classifier=whole.classifier.get_layer(f"member_{k}")))
+                                      for k in range(n_members) if n_members > 1]
+        for member, bundle in variants:
+            prob = models.class_probabilities(bundle.classifier, test["X"])[0]
+            table = metrics.classification_table(test["label"], prob.argmax(1))
+            emit({"trial": "bundles_on_split", "dataset": a.dataset.name, n_key: len(test["label"]),
+                  "bundle": str(folder), **({} if member is None else {"member": member}),
+                  "trained_on": bundle.info["classifier"]["trained_on"],
+                  f1_key: {k: round(float(v), 4) for k, v in table["f1"].items()},
+                  "qso": qso_scores(bundle, test, ebv)}, a.record)
         if a.sweep:
             emit({"trial": "bundles_on_split, QSO threshold sweep", "dataset": a.dataset.name, "split": "val",
-                  "bundle": str(folder), "sweep": threshold_sweep(bundle, splits["val"], a.sweep)}, a.record)
+                  "bundle": str(folder), "sweep": threshold_sweep(whole, splits["val"], a.sweep)}, a.record)
     return 0
 
 
