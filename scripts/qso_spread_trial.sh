@@ -16,7 +16,9 @@
 #     bash scripts/qso_spread_trial.sh WORKDIR RRARCHETYPE_QSO SECOND_MOCK.h5 [RECORD]
 #
 # WORKDIR receives a clone of this commit with the arm's calibration, its `make all` and the scores; the committed
-# bundle is data/models. About 17 minutes on 2 cores.
+# bundle is data/models. About 17 minutes on 2 cores. Since the arm was adopted (a92f005) the calibration already
+# holds 0.5: to rerun the comparison, run this script from a checkout of e818171 or d062c03, with data/models made
+# by that checkout's `make all` (bundles_on_split.py --members then gives the seed-by-seed reading).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$1 archetypes=$2 second=$3 record=${4:-benchmarks/qso_spread_trial.jsonl}
