@@ -70,3 +70,35 @@ def test_a_dla_is_black_at_its_centre_with_damped_wings():
     width = (t[i] < 0.5).sum()                 # pixels, 1e-4 dex each
     assert 10 < width < 400                    # a damped core of several Å, not a narrow line
     assert t[i, centre] < 1e-3 and t[i].max() == pytest.approx(1.0, abs=1e-3)
+
+
+def test_a_uv_tilt_gives_a_power_law_its_new_slope_and_leaves_the_optical_alone():
+    loglam = np.arange(np.log10(1200), np.log10(9000), 1e-4)
+    lam = 10 ** loglam
+    rows = np.stack([(lam / 5000) ** -0.5, np.full(lam.size, 2.0)])
+    assert np.allclose(templates.uv_slope(loglam, rows), [-0.5, 0.0], atol=0.02)
+    out = templates.tilt_uv(loglam, rows, np.array([-2.0, -1.35]))
+    # a power law tilted by a power law is one: the slope is the target to the windows' averaging
+    assert np.allclose(templates.uv_slope(loglam, out), [-2.0, -1.35], atol=0.03)
+    above = lam >= templates.GALAXY_UV_PIVOT
+    assert np.array_equal(out[:, above], rows[:, above])
+    # at 1600 Å the flat row is (1600/3600)^-1.35 = 2.99 times brighter
+    assert out[1, np.searchsorted(lam, 1600.0)] / 2.0 == pytest.approx((1600 / 3600) ** -1.35, rel=1e-3)
+
+
+@needs_templates
+def test_blue_eigen_galaxies_take_the_drawn_uv_slope(monkeypatch):
+    lam_obs = 10 ** np.arange(np.log10(3650), np.log10(10300), 1e-4)
+    lam_rest = lam_obs / 2.2   # z = 1.2: the rest UV from 1,660 Å is observed
+
+    def median_beta():
+        flux = templates.eigen_obs_flux(np.random.default_rng(5), "galaxy", lam_obs, np.full(400, 1.2))
+        blue = flux[:, (lam_rest > 1700) & (lam_rest < 1900)].mean(1)
+        red = flux[:, (lam_rest > 3300) & (lam_rest < 3500)].mean(1)
+        return np.median(np.log(blue / red) / np.log(1800 / 3400))
+
+    monkeypatch.setattr(templates, "GALAXY_BLUE_FRACTION", 1.0)   # every eigen galaxy a blue draw
+    monkeypatch.setattr(templates, "GALAXY_UV_BETA", None)
+    assert median_beta() > -0.8   # the basis' own UV: flat in f_λ
+    monkeypatch.setattr(templates, "GALAXY_UV_BETA", (-1.35, 0.5))
+    assert median_beta() == pytest.approx(-1.35, abs=0.1)

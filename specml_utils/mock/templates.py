@@ -161,6 +161,37 @@ def star_flux(rng, lam_obs: np.ndarray, kinds: np.ndarray, z: np.ndarray) -> np.
 GALAXY_BLUE_FRACTION = 0.7
 GALAXY_BLUE_C1 = (-90.0, 0.0)
 GALAXY_BLUE_C23_SIGMA = 3.0
+#: The blue eigen galaxies' ultraviolet is flat in f_λ (β ≈ −0.5, the spEigenGal basis comes from red
+#: galaxies), while star-forming galaxies' UV continuum f_λ ∝ λ^β has β = −1.33 ± 0.60 at z = 0.4–0.75
+#: (Mondal et al. 2023) and −1.38 ± 0.43 at z = 1–2 (Kurczynski et al. 2014), as blue as a quasar's. With
+#: this (mean, σ) set, each blue eigen galaxy's slope over :data:`GALAXY_UV_WINDOWS` is set to a draw from
+#: it (clipped to :data:`GALAXY_UV_BETA_RANGE`) by tilting its spectrum below :data:`GALAXY_UV_PIVOT` Å;
+#: None leaves the eigen-combinations as they are (scripts/README.md, "Galaxies of known shape").
+GALAXY_UV_BETA = None
+GALAXY_UV_BETA_RANGE = (-2.5, 0.0)
+GALAXY_UV_WINDOWS = ((1500.0, 1700.0), (3300.0, 3500.0))
+GALAXY_UV_PIVOT = 3600.0
+
+
+def uv_slope(loglam: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Each row's UV slope β (f_λ ∝ λ^β) between the mean fluxes of the two :data:`GALAXY_UV_WINDOWS`
+    (NaN where either is not positive)."""
+    lam = 10 ** loglam
+    (a0, a1), (b0, b1) = GALAXY_UV_WINDOWS
+    blue = rows[:, (lam > a0) & (lam < a1)].mean(axis=1)
+    red = rows[:, (lam > b0) & (lam < b1)].mean(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        beta = np.log(blue / red) / np.log((a0 + a1) / (b0 + b1))
+    return np.where((blue > 0) & (red > 0), beta, np.nan)
+
+
+def tilt_uv(loglam: np.ndarray, rows: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """``rows`` (rest frame, on ``loglam``) with their UV slope (:func:`uv_slope`) moved to ``beta`` by a
+    power-law tilt (λ / :data:`GALAXY_UV_PIVOT`)^Δβ below the pivot, unchanged above it (rows without a
+    measurable slope are left as they are)."""
+    delta = np.nan_to_num(np.asarray(beta, float) - uv_slope(loglam, rows))
+    x = np.minimum(10 ** loglam / GALAXY_UV_PIVOT, 1.0)
+    return rows * x[None, :] ** delta[:, None]
 
 
 def _eigen_coefficients(rng, kind: str, n: int) -> np.ndarray:
@@ -187,12 +218,24 @@ def eigen_obs_flux(rng, kind: str, lam_obs: np.ndarray, z) -> np.ndarray:
     """
     loglam, eig, _ = load(kind)
     ll_obs, shift = np.log10(lam_obs), np.log10(1 + np.asarray(z, float))
+    uv = kind == "galaxy" and GALAXY_UV_BETA is not None
+    if uv:
+        beta = np.clip(rng.normal(*GALAXY_UV_BETA, len(shift)), *GALAXY_UV_BETA_RANGE)
+
+    def rest(c, sel=slice(None)):
+        rows = c @ eig
+        if uv:
+            # the blue draws (c1 ≤ 0; the measured red galaxies' c1 are positive) get a star-forming UV
+            blue = c[:, 1] <= 0
+            rows[blue] = tilt_uv(loglam, rows[blue], beta[sel][blue])
+        return rows
+
     coef = _eigen_coefficients(rng, kind, len(shift))
-    out = _shifted_rows(ll_obs, shift, loglam, coef @ eig)
+    out = _shifted_rows(ll_obs, shift, loglam, rest(coef))
     for _ in range(20):
         bad = (out < 0).mean(axis=1) > 0.02
         if not bad.any():
             break
         coef[bad] = _eigen_coefficients(rng, kind, int(bad.sum()))
-        out[bad] = _shifted_rows(ll_obs, shift[bad], loglam, coef[bad] @ eig)
+        out[bad] = _shifted_rows(ll_obs, shift[bad], loglam, rest(coef[bad], bad))
     return np.clip(out, 0, None)
