@@ -26,7 +26,12 @@ analytic galaxies of the same kind — so each arm differs from the others in th
 bundle predicts as ``specml predict`` does (survey class mix, line-fit check). A galaxy is found when called
 GALAXY; how many of those also get their redshift within 6000 km/s is reported beside it.
 
-    python scripts/archetype_galaxies.py --templates PATH/rrtemplate-galaxy.fits --draws 4 \\
+``--uv-probe`` asks whether the networks read a galaxy's ultraviolet slope as a class cue, with two more arms on
+the same draws: DESI's emission-line galaxies with their UV tilted to the flat slope of the mock's blue eigen
+galaxies before 2026-11-29 (:func:`flat_eigen_beta`; ``templates.tilt_uv``), and the mock's eigen galaxies with
+and without a star-forming UV (``templates.GALAXY_UV_BETA`` set to :data:`STAR_FORMING_UV` or None).
+
+    python scripts/archetype_galaxies.py --templates PATH/rrtemplate-galaxy.fits --draws 4 [--uv-probe] \\
         --record benchmarks/archetype_galaxies.jsonl
 
 (``git -C REDROCK_TEMPLATES show a85ec73:rrtemplate-galaxy.fits > rrtemplate-galaxy.fits`` gives the file from a
@@ -61,6 +66,15 @@ Z_RANGE = {"passive": (0.04, 1.0), "emission-line": (0.04, physics.Z_SF_MAX)}
 Z_BINS = (0.04, 0.1, 0.25, 0.5, 0.75, 1.0, 1.25, 1.6)
 #: the mock's rule for an eigen-combination (``templates.eigen_obs_flux``)
 MAX_NEGATIVE = 0.02
+#: star-forming galaxies' UV slope, mean and σ (``templates.GALAXY_UV_BETA``'s literature values)
+STAR_FORMING_UV = (-1.35, 0.5)
+
+
+def flat_eigen_beta(n: int = 4000, seed: int = 0) -> float:
+    """The median UV slope (``templates.uv_slope``) of the mock's blue eigen galaxies without a star-forming UV."""
+    loglam, eig, _ = templates.load("galaxy")
+    coef = templates._eigen_coefficients(np.random.default_rng(seed), "galaxy", n)
+    return float(np.nanmedian(templates.uv_slope(loglam, coef[coef[:, 1] <= 0] @ eig)))
 
 
 def read_galaxies(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -166,6 +180,7 @@ def main(argv=None) -> int:
     ap.add_argument("--models", type=Path, default=None, help="model folder (default: data/models)")
     ap.add_argument("--draws", type=int, default=4, help="observations of each galaxy")
     ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--uv-probe", action="store_true", help="add the arms that ask whether the UV slope is a cue")
     ap.add_argument("--record", type=Path, default=None, help="append the result as a JSON line to this file")
     a = ap.parse_args(argv)
     loglam, rows = read_galaxies(a.templates)
@@ -177,11 +192,27 @@ def main(argv=None) -> int:
     rmag, offset = quasar_target_rmag(rng.random(idx.size)), noise.spectrophotometric_offsets(rng, idx.size)
     bundle = Bundle.load(a.models)
     result = {}
-    for arm in ("archetypes", "mock eigen-galaxies", "mock analytic galaxies"):
-        # the same noise draws for every arm (a fresh generator of the same seed each)
-        spectra = observe(np.random.default_rng([a.seed, 7]), arm, rows[idx], loglam, z, kind == "passive", rmag,
-                          offset, a.seed)
-        result[arm] = score(bundle, spectra, z, kind)
+    arms = [("archetypes", "archetypes", rows, None), ("mock eigen-galaxies", "mock eigen-galaxies", rows, None),
+            ("mock analytic galaxies", "mock analytic galaxies", rows, None)]
+    if a.uv_probe:
+        flat = flat_eigen_beta()
+        em = kind_of == "emission-line"
+        tilted = rows.copy()
+        tilted[em] = templates.tilt_uv(loglam, rows[em], np.full(em.sum(), flat))
+        arms += [(f"probe: archetypes, emission-line UV tilted to β = {flat:.2f}", "archetypes", tilted, None),
+                 ("probe: mock eigen-galaxies, flat UV", "mock eigen-galaxies", rows, "flat"),
+                 ("probe: mock eigen-galaxies, star-forming UV", "mock eigen-galaxies", rows, STAR_FORMING_UV)]
+    for name, arm, arm_rows, uv in arms:
+        saved = templates.GALAXY_UV_BETA
+        if uv is not None:
+            templates.GALAXY_UV_BETA = None if uv == "flat" else uv
+        try:
+            # the same noise draws for every arm (a fresh generator of the same seed each)
+            spectra = observe(np.random.default_rng([a.seed, 7]), arm, arm_rows[idx], loglam, z, kind == "passive",
+                              rmag, offset, a.seed)
+        finally:
+            templates.GALAXY_UV_BETA = saved
+        result[name] = score(bundle, spectra, z, kind)
     emit({"trial": "archetype galaxies", "models": str(a.models or "data/models"), "draws": a.draws, "seed": a.seed,
           "galaxies": len(rows), "emission-line": int((kind_of == "emission-line").sum()),
           "passive": int((kind_of == "passive").sum()),
