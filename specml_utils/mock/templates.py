@@ -167,7 +167,7 @@ GALAXY_BLUE_C23_SIGMA = 3.0
 #: this (mean, σ) set, each blue eigen galaxy's slope over :data:`GALAXY_UV_WINDOWS` is set to a draw from
 #: it (clipped to :data:`GALAXY_UV_BETA_RANGE`) by tilting its spectrum below :data:`GALAXY_UV_PIVOT` Å;
 #: None leaves the eigen-combinations as they are (scripts/README.md, "Galaxies of known shape").
-GALAXY_UV_BETA = None
+GALAXY_UV_BETA = (-1.35, 0.5)
 GALAXY_UV_BETA_RANGE = (-2.5, 0.0)
 GALAXY_UV_WINDOWS = ((1500.0, 1700.0), (3300.0, 3500.0))
 GALAXY_UV_PIVOT = 3600.0
