@@ -52,9 +52,10 @@ from specml_utils.grid import rebin, standardize
 from specml_utils.lines import GALAXY_EMISSION
 from specml_utils.metrics import wilson
 from specml_utils.mock import noise, physics, templates
-from specml_utils.mock.survey import DLOGLAM, LOGLAM0, NPIX_MASTER, quasar_target_rmag, scale_to_rmag
+from specml_utils.mock.survey import DLOGLAM, LOGLAM0, NPIX_MASTER, quasar_target_rmag
 from specml_utils.spectra import Spectrum
-from trial_record import emit  # scripts/ is on the path when a script runs
+from archetype_quasars import through_instrument  # scripts/ is on the path when a script runs
+from trial_record import emit
 
 #: the BOSS line-spread σ in pixels of the log grid, as the mock's files give it (``WDISP``)
 WDISP = 0.91
@@ -142,11 +143,7 @@ def observe(rng, arm: str, rest_rows, loglam_rest, z, passive, rmag, offset, noi
         flux = templates.eigen_obs_flux(rng, "galaxy", lam_obs, z)
     else:
         flux, _ = physics.galaxy_rest_flux(rng, lam_obs[None, :] / (1 + z[:, None]), passive)
-    model = scale_to_rmag(flux, lam_obs, rmag) * 10 ** (-0.4 * offset)[:, None]
-    obs = noise.observe(np.random.default_rng([noise_seed, 2]), model, LOGLAM0, DLOGLAM, calibration_errors=True)
-    loglam = LOGLAM0 + DLOGLAM * np.arange(NPIX_MASTER)
-    return [Spectrum(loglam=loglam, flux=obs["flux"][i], ivar=obs["ivar"][i], and_mask=obs["and_mask"][i], ident={})
-            for i in range(len(z))]
+    return through_instrument(flux, rmag, offset, noise_seed)
 
 
 def score(bundle: Bundle, spectra: list[Spectrum], z: np.ndarray, kind: np.ndarray) -> dict:

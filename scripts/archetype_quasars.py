@@ -127,11 +127,19 @@ def observe(rng, rest_rows: np.ndarray, loglam_rest: np.ndarray, z: np.ndarray, 
     forest = physics.forest_fluctuation(physics.lya_forest(rng, np.broadcast_to(lam_obs, lam_rest.shape), lam_rest),
                                         lam_rest)
     flux *= forest * physics.dla_absorption(rng, lam_obs, lam_rest, z)
+    return through_instrument(flux, rmag, offset, noise_seed)
+
+
+def through_instrument(flux: np.ndarray, rmag: np.ndarray, offset: np.ndarray, noise_seed: int) -> list[Spectrum]:
+    """Noiseless observed-frame spectra (rows on the mock's master grid) as the mock's files hold them: scaled to
+    their r magnitudes, moved by their offsets from the photometry, then the mock's noise, sky residuals and
+    calibration errors (``survey.make_chunk``'s steps)."""
+    lam_obs = 10 ** (LOGLAM0 + DLOGLAM * np.arange(NPIX_MASTER))
     model = scale_to_rmag(flux, lam_obs, rmag) * 10 ** (-0.4 * offset)[:, None]
     obs = noise.observe(np.random.default_rng([noise_seed, 2]), model, LOGLAM0, DLOGLAM, calibration_errors=True)
     loglam = LOGLAM0 + DLOGLAM * np.arange(NPIX_MASTER)
     return [Spectrum(loglam=loglam, flux=obs["flux"][i], ivar=obs["ivar"][i], and_mask=obs["and_mask"][i], ident={})
-            for i in range(len(z))]
+            for i in range(len(flux))]
 
 
 def score(bundle: Bundle, spectra: list[Spectrum], z: np.ndarray, group: np.ndarray) -> dict:

@@ -21,6 +21,8 @@
 #
 # WORKDIR receives a clone of this commit with the arm, its `make all` and the scores; the committed bundle is
 # data/models. About 20 minutes on 2 cores.
+# (The read-after scoring of the real spectra is scripts/real_spectra_scores.py since 2026-11-29; the runs recorded
+# before did the same inline.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$1 galaxies=$2 second=$3 rr=$4 record=${5:-benchmarks/galaxy_uv_trial.jsonl}
@@ -47,16 +49,4 @@ for bundle in data/models "$work/repo/data/models"; do
 done
 "$python" scripts/template_stars.py --models data/models "$work/repo/data/models" --draws 20 \
   --archetypes "$rr/rrarchetype-star.fits" --record "$record"
-"$python" - "$work/repo/data/models" "$record" <<'PY'
-import json, sys
-from pathlib import Path
-sys.path.insert(0, "scripts")
-from dust_trial import real_scores
-from specml_utils import real
-truth = real.truth_table()
-for folder in ("data/models", sys.argv[1]):
-    line = {"trial": "galaxy UV, real spectra (read after)", "models": folder, **real_scores(Path(folder), truth)}
-    print(json.dumps(line))
-    with open(sys.argv[2], "a") as f:
-        f.write(json.dumps(line) + "\n")
-PY
+"$python" scripts/real_spectra_scores.py --trial "galaxy UV, real spectra (read after)" --record "$record" data/models "$work/repo/data/models"

@@ -19,6 +19,8 @@
 # bundle is data/models. About 17 minutes on 2 cores. Since the arm was adopted (a92f005) the calibration already
 # holds 0.5: to rerun the comparison, run this script from a checkout of e818171 or d062c03, with data/models made
 # by that checkout's `make all` (bundles_on_split.py --members then gives the seed-by-seed reading).
+# (The read-after scoring of the real spectra is scripts/real_spectra_scores.py since 2026-11-29; the runs recorded
+# before did the same inline.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$1 archetypes=$2 second=$3 record=${4:-benchmarks/qso_spread_trial.jsonl}
@@ -47,16 +49,4 @@ for bundle in data/models "$work/repo/data/models"; do
 done
 "$python" scripts/bundles_on_split.py --dataset "$second" --bundles data/models "$work/repo/data/models" --all-splits \
   --record "$record"
-"$python" - "$work/repo/data/models" "$record" <<'EOF'
-import json, sys
-from pathlib import Path
-sys.path.insert(0, "scripts")
-from dust_trial import real_scores
-from specml_utils import real
-truth = real.truth_table()
-for folder in ("data/models", sys.argv[1]):
-    line = {"trial": "qso spread, real spectra (read after)", "models": folder, **real_scores(Path(folder), truth)}
-    print(json.dumps(line))
-    with open(sys.argv[2], "a") as f:
-        f.write(json.dumps(line) + "\n")
-EOF
+"$python" scripts/real_spectra_scores.py --trial "qso spread, real spectra (read after)" --record "$record" data/models "$work/repo/data/models"

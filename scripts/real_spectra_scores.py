@@ -1,0 +1,35 @@
+"""The shared real spectra scored with each model folder given, as notebook 05 scores them: a trial's read-after check.
+
+For each folder, ``specml predict`` on every real spectrum of the shared folder and, per label source (VI and
+pipeline), accuracy, recall per class, and QSO purity and completeness as counts (:func:`dust_trial.real_scores`),
+printed as one JSON line and appended to ``--record``.
+
+    python scripts/real_spectra_scores.py --trial "galaxy UV, real spectra (read after)" \\
+        --record benchmarks/galaxy_uv_trial.jsonl data/models OTHER_BUNDLE
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from specml_utils import real
+from dust_trial import real_scores  # scripts/ is on the path when a script runs
+from trial_record import emit
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("models", type=Path, nargs="+", help="model folders (specml predict --model)")
+    ap.add_argument("--trial", required=True, help="the record's trial name")
+    ap.add_argument("--record", type=Path, default=None, help="append each result as a JSON line to this file")
+    a = ap.parse_args(argv)
+    truth = real.truth_table()
+    if not len(truth):
+        raise SystemExit("no real spectra found (the shared folder is absent): nothing to score")
+    for folder in a.models:
+        emit({"trial": a.trial, "models": str(folder), **real_scores(folder, truth)}, a.record)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
