@@ -29,9 +29,11 @@ GALAXY; how many of those also get their redshift within 6000 km/s is reported b
 ``--uv-probe`` asks whether the networks read a galaxy's ultraviolet slope as a class cue, with two more arms on
 the same draws: DESI's emission-line galaxies with their UV tilted to the flat slope of the mock's blue eigen
 galaxies before 2026-11-29 (:func:`flat_eigen_beta`; ``templates.tilt_uv``), and the mock's eigen galaxies with
-and without a star-forming UV (``templates.GALAXY_UV_BETA`` set to :data:`STAR_FORMING_UV` or None).
+and without a star-forming UV (``templates.GALAXY_UV_BETA`` set to :data:`STAR_FORMING_UV` or None). ``--members``
+scores DESI's galaxies with each network of a classifier saved as the mean of several trainings, alone: the seed
+spread against which two bundles' difference can be read.
 
-    python scripts/archetype_galaxies.py --templates PATH/rrtemplate-galaxy.fits --draws 4 [--uv-probe] \\
+    python scripts/archetype_galaxies.py --templates PATH/rrtemplate-galaxy.fits --draws 4 [--uv-probe] [--members] \\
         --record benchmarks/archetype_galaxies.jsonl
 
 (``git -C REDROCK_TEMPLATES show a85ec73:rrtemplate-galaxy.fits > rrtemplate-galaxy.fits`` gives the file from a
@@ -41,12 +43,13 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
-from specml_utils import metrics
+from specml_utils import metrics, models
 from specml_utils.bundle import Bundle
 from specml_utils.grid import rebin, standardize
 from specml_utils.lines import GALAXY_EMISSION
@@ -178,6 +181,8 @@ def main(argv=None) -> int:
     ap.add_argument("--draws", type=int, default=4, help="observations of each galaxy")
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--uv-probe", action="store_true", help="add the arms that ask whether the UV slope is a cue")
+    ap.add_argument("--members", action="store_true",
+                    help="also score DESI's galaxies with each network of a classifier saved as the mean of several")
     ap.add_argument("--record", type=Path, default=None, help="append the result as a JSON line to this file")
     a = ap.parse_args(argv)
     loglam, rows = read_galaxies(a.templates)
@@ -210,6 +215,12 @@ def main(argv=None) -> int:
         finally:
             templates.GALAXY_UV_BETA = saved
         result[name] = score(bundle, spectra, z, kind)
+        if name == "archetypes" and a.members and models.networks_in(bundle.classifier) > 1:
+            # each network the saved classifier averages, alone (the seed spread), the redshift CNN kept
+            result["archetypes, each network alone"] = {
+                f"member {k}": score(replace(bundle, classifier=bundle.classifier.get_layer(f"member_{k}")),
+                                     spectra, z, kind)
+                for k in range(models.networks_in(bundle.classifier))}
     emit({"trial": "archetype galaxies", "models": str(a.models or "data/models"), "draws": a.draws, "seed": a.seed,
           "galaxies": len(rows), "emission-line": int((kind_of == "emission-line").sum()),
           "passive": int((kind_of == "passive").sum()),
