@@ -78,7 +78,7 @@ def flat_eigen_beta(n: int = 4000, seed: int = 0) -> float:
     """The median UV slope (``templates.uv_slope``) of the mock's blue eigen galaxies without a star-forming UV."""
     loglam, eig, _ = templates.load("galaxy")
     coef = templates._eigen_coefficients(np.random.default_rng(seed), "galaxy", n)
-    return float(np.nanmedian(templates.uv_slope(loglam, coef[coef[:, 1] <= 0] @ eig)))
+    return float(np.nanmedian(templates.uv_slope(loglam, coef[templates.is_blue_galaxy(coef)] @ eig)))
 
 
 def read_galaxies(path: Path) -> tuple[np.ndarray, np.ndarray]:

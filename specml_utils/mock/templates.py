@@ -161,6 +161,13 @@ def star_flux(rng, lam_obs: np.ndarray, kinds: np.ndarray, z: np.ndarray) -> np.
 GALAXY_BLUE_FRACTION = 0.7
 GALAXY_BLUE_C1 = (-90.0, 0.0)
 GALAXY_BLUE_C23_SIGMA = 3.0
+
+
+def is_blue_galaxy(coef: np.ndarray) -> np.ndarray:
+    """Which eigen-galaxy coefficient rows (n, 4) are blue draws: c1 ≤ 0 (:data:`GALAXY_BLUE_C1`), where the
+    measured red galaxies' c1 are positive."""
+    return coef[:, 1] <= 0
+
 #: The blue eigen galaxies' ultraviolet is flat in f_λ (β ≈ −0.5, the spEigenGal basis comes from red
 #: galaxies), while star-forming galaxies' UV continuum f_λ ∝ λ^β has β = −1.33 ± 0.60 at z = 0.4–0.75
 #: (Mondal et al. 2023) and −1.38 ± 0.43 at z = 1–2 (Kurczynski et al. 2014), as blue as a quasar's. With
@@ -214,7 +221,8 @@ def eigen_obs_flux(rng, kind: str, lam_obs: np.ndarray, z) -> np.ndarray:
     observed wavelengths ``lam_obs`` (one grid for all; flux per unit rest wavelength, unscaled).
 
     Combinations that go negative over more than 2 % of the observed pixels are redrawn (up to
-    20 times); what is left below zero is clipped.
+    20 times); what is left below zero is clipped. Blue galaxy draws (:func:`is_blue_galaxy`) get a
+    star-forming galaxy's UV slope (:data:`GALAXY_UV_BETA`, :func:`tilt_uv`).
     """
     loglam, eig, _ = load(kind)
     ll_obs, shift = np.log10(lam_obs), np.log10(1 + np.asarray(z, float))
@@ -225,8 +233,8 @@ def eigen_obs_flux(rng, kind: str, lam_obs: np.ndarray, z) -> np.ndarray:
     def rest(c, sel=slice(None)):
         rows = c @ eig
         if uv:
-            # the blue draws (c1 ≤ 0; the measured red galaxies' c1 are positive) get a star-forming UV
-            blue = c[:, 1] <= 0
+            # the blue draws get a star-forming UV
+            blue = is_blue_galaxy(c)
             rows[blue] = tilt_uv(loglam, rows[blue], beta[sel][blue])
         return rows
 
