@@ -27,24 +27,15 @@ from unittest import mock
 
 import numpy as np
 
-from specml_utils import evaluation, metrics, models, paths, predict, real
+from specml_utils import evaluation, metrics, models, paths, real
 from specml_utils.mock import MockConfig, generate_survey, physics
 from specml_utils.mock.survey import CLASS_MIXES
 import galaxy_reach  # scripts/ is on the path when a script runs
 import red_quasars
 from elg_share_trial import bundle_with
+from real_spectra_scores import real_scores
 from lr_schedule_trial import run
 from trial_record import emit
-
-
-def real_scores(folder: Path, truth) -> dict:
-    """``specml predict`` with the bundle ``folder`` on the real spectra: per label source, accuracy, recall per
-    class, and QSO purity and completeness (counts)."""
-    table, _ = predict.predict_files(list(truth["PATH"]), bundle_dir=folder, progress=False)
-    _, summ = real.score_sources(table.to_pandas(), truth)   # as notebook 05 scores them
-    pick = lambda s: [int(s["k"]), int(s["n"])]   # noqa: E731
-    return {src: {"accuracy": pick(s["accuracy"]), "recall": {c: pick(v) for c, v in s["recall"].items()},
-                  "purity": pick(s["purity"]), "completeness": pick(s["completeness"])} for src, s in summ.items()}
 
 
 def main(argv=None) -> int:

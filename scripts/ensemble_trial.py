@@ -24,7 +24,7 @@ import numpy as np
 from specml_utils import evaluation, metrics, models, paths, real, training
 from specml_utils.bundle import Bundle
 from specml_utils.classes import is_qso
-from dust_trial import real_scores  # scripts/ is on the path when a script runs
+from real_spectra_scores import real_scores  # scripts/ is on the path when a script runs
 from elg_share_trial import bundle_with
 from lr_schedule_trial import run
 from trial_record import emit

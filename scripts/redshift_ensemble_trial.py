@@ -34,7 +34,7 @@ from specml_utils.bundle import Bundle
 from specml_utils.classes import is_qso
 from specml_utils.redshift_bins import ZBins
 from bundles_on_split import joined  # scripts/ is on the path when a script runs
-from dust_trial import real_scores
+from real_spectra_scores import real_scores
 from elg_share_trial import bundle_with
 from trial_record import emit
 

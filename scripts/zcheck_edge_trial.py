@@ -43,7 +43,7 @@ from specml_utils.bundle import Bundle
 from specml_utils.classes import is_qso
 from specml_utils.lines import TAU_EFF_A, TAU_EFF_GAMMA
 from bundles_on_split import joined  # scripts/ is on the path when a script runs
-from dust_trial import real_scores
+from real_spectra_scores import real_scores
 from trial_record import emit
 
 LYA = 1215.67

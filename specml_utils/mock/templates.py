@@ -168,6 +168,7 @@ def is_blue_galaxy(coef: np.ndarray) -> np.ndarray:
     measured red galaxies' c1 are positive."""
     return coef[:, 1] <= 0
 
+
 #: The blue eigen galaxies' ultraviolet is flat in f_λ (β ≈ −0.5, the spEigenGal basis comes from red
 #: galaxies), while star-forming galaxies' UV continuum f_λ ∝ λ^β has β = −1.33 ± 0.60 at z = 0.4–0.75
 #: (Mondal et al. 2023) and −1.38 ± 0.43 at z = 1–2 (Kurczynski et al. 2014), as blue as a quasar's. With
