@@ -10,6 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.ndimage import uniform_filter1d
+
+#: how a solution's peak is found in the CNN's probability: "bin", the single most probable bin; "mass", the
+#: centre of the ±window bins that hold the most probability (a broad peak can outweigh a narrow, taller one;
+#: scripts/zpeak_trial.py)
+PEAK = "bin"
 
 
 @dataclass(frozen=True)
@@ -55,18 +61,28 @@ class ZBins:
         u = (np.log1p(np.asarray(z, np.float64)) - self.t_min) / self.width
         return np.clip(np.floor(u).astype(np.int64), 0, self.n - 1)
 
+    def peaks(self, prob, window: int = 6) -> np.ndarray:
+        """Each row's peak bin, as :data:`PEAK` says: its most probable bin ("bin"), or the most
+        probable bin among the 2·``window`` + 1 that hold the most probability ("mass")."""
+        prob = np.asarray(prob, np.float64)
+        if PEAK == "bin":
+            return prob.argmax(axis=1)
+        centre = uniform_filter1d(prob, 2 * window + 1, axis=1, mode="constant").argmax(axis=1)
+        idx = np.clip(centre[:, None] + np.arange(-window, window + 1), 0, prob.shape[1] - 1)
+        return idx[np.arange(len(prob)), np.take_along_axis(prob, idx, axis=1).argmax(axis=1)]
+
     def estimate(self, prob, window: int = 6) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Redshift, its 1σ uncertainty and the peak's probability from the CNN's output.
 
-        z comes from the probability-weighted mean of t within ±``window`` bins of the most
-        probable bin (so a second, weaker solution elsewhere does not pull it); σ_z adds the
+        z comes from the probability-weighted mean of t within ±``window`` bins of the peak
+        (:meth:`peaks`; so a second, weaker solution elsewhere does not pull it); σ_z adds the
         second moment of the whole distribution about z, so a spectrum with two plausible
         redshifts gets a σ as large as their separation.
         """
         prob = np.asarray(prob, np.float64)
         n, k = prob.shape
         c = self.centres
-        peak = prob.argmax(axis=1)
+        peak = self.peaks(prob, window)
         idx = peak[:, None] + np.arange(-window, window + 1)[None, :]
         inside = (idx >= 0) & (idx < k)
         idx = np.clip(idx, 0, k - 1)

@@ -192,12 +192,12 @@ def chi2(flux, ivar, lam, z, bal: bool = False, scale: float | None = None) -> f
 
 
 def candidates(zbins, prob, k: int = 4, window: int = 6, min_mass: float = 0.02) -> list:
-    """Up to ``k`` peaks of one spectrum's redshift probability, most probable first: (z, mass)
-    for each, mass being the probability within ±``window`` bins."""
+    """Up to ``k`` peaks of one spectrum's redshift probability (:meth:`ZBins.peaks`), the CNN's
+    own first: (z, mass) for each, mass being the probability within ±``window`` bins."""
     p = np.array(prob, np.float64)
     out = []
     for _ in range(k):
-        j = int(p.argmax())
+        j = int(zbins.peaks(p[None, :], window)[0])
         lo, hi = max(0, j - window), j + window + 1
         mass = p[lo:hi].sum()
         if mass < min_mass:

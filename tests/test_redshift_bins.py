@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from specml_utils import metrics
+from specml_utils import redshift_bins
 from specml_utils.redshift_bins import ZBins, calibrate_sigma, class_z_ranges
 
 
@@ -21,6 +22,28 @@ def test_zbins_estimate_ignores_a_weaker_second_peak():
     est, _, mass = zb.estimate(prob)
     assert est[0] == pytest.approx(2.0, abs=1e-3)
     assert mass[0] == pytest.approx(0.7, abs=0.01)
+
+
+def test_zbins_peaks_by_bin_or_by_mass(monkeypatch):
+    zb = ZBins()
+    # a narrow spike of 0.3 in one bin at z = 1.6, and 0.7 spread over 7 bins about z = 3.7 (0.2 at most)
+    prob = np.zeros((1, zb.n))
+    spike, broad = int(zb.index(1.6)), int(zb.index(3.7))
+    prob[0, spike] = 0.3
+    prob[0, broad - 3:broad + 4] = [0.05, 0.1, 0.15, 0.2, 0.1, 0.07, 0.03]
+    assert zb.peaks(prob)[0] == spike                   # "bin": the tallest bin
+    est, _, mass = zb.estimate(prob)
+    assert mass[0] == pytest.approx(0.3)
+    monkeypatch.setattr(redshift_bins, "PEAK", "mass")
+    assert zb.peaks(prob)[0] == broad                   # "mass": the window holding 0.7
+    est, _, mass = zb.estimate(prob)
+    assert mass[0] == pytest.approx(0.7)
+    assert est[0] == pytest.approx(np.expm1((prob[0] * zb.centres)[broad - 3:broad + 4].sum() / 0.7))
+    # the line-fit check's candidates come in the same order: the broad peak first
+    from specml_utils.zcheck import candidates
+    cands = candidates(zb, prob[0])
+    assert [round(m, 6) for _, m in cands] == [0.7, 0.3]
+    assert cands[0][0] == pytest.approx(est[0])
 
 
 def test_class_z_ranges_by_hand_with_quasars_sharing_one_range():
