@@ -20,6 +20,11 @@ fewer quasars and makes no more catastrophic redshifts. The test split and the r
 after.
 
     python scripts/zcheck_bal_refit_trial.py --other SECOND_MOCK.h5 --real --record benchmarks/zcheck_bal.jsonl
+
+Run on 2026-11-29 (commit 109bd3c, the bundle of 94c4254's run, the second mock of seed 20261128; 35 s): fitting BAL
+quasars made catastrophic redshifts 7 → 10 and found 3,829 → 3,826 of 3,847 on the validation split, 35 → 39 and
+19,331 → 19,327 of 19,425 on the second mock (of its 79 replacements 36 mended, 27 broke): both parts fail and BAL
+quasars stay unfitted. Read after: the test split 9 and 3,839 both ways; the real spectra the same.
 """
 from __future__ import annotations
 
