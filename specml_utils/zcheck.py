@@ -38,6 +38,11 @@ FOREST_RAMP = (1200.0, 1215.67)
 #: made fewer catastrophic redshifts on every mock sample tried (scripts/zcheck_fe2_trial.py,
 #: benchmarks/zcheck_fe2.jsonl)
 COMPONENTS = ("fe2", "host")
+#: rest wavelengths (Å) where a BAL quasar's troughs may absorb
+BAL_TROUGHS = (1260.0, 1530.0)
+#: refits of :func:`chi2` with the pixels whose flux lies above the unabsorbed model (in the forest or a BAL
+#: trough) fitted in full, as its score counts them; 0: one fit with their variance inflated
+REFITS = 0
 #: where the host's starlight starts and is fully in (rest Å): old populations are faint in the UV
 HOST_TAPER = (3000.0, 3400.0)
 #: the grid the components are tabulated on: log10 rest λ from this start, in these steps
@@ -165,30 +170,58 @@ def flux_scale(flux, ivar) -> float:
     return float(np.median(np.abs(flux[good]))) if good.any() else 1.0
 
 
-def chi2(flux, ivar, lam, z, bal: bool = False, scale: float | None = None) -> float:
-    """−2 ln(likelihood) (up to a constant) of the best non-negative line model at ``z``.
+def model_fit(flux, ivar, lam, z, bal: bool = False, scale: float | None = None) -> tuple[np.ndarray, float]:
+    """The best non-negative line model at ``z`` and its score, −2 ln(likelihood) up to a constant.
 
-    The Lyα forest, and a BAL quasar's (``bal``) trough range of 1260–1530 Å, can only absorb:
+    The Lyα forest, and a BAL quasar's (``bal``) trough range (:data:`BAL_TROUGHS`), can only absorb:
     there the flux may lie anywhere below the unabsorbed model, so those pixels get the
     absorption's scatter added to their variance (which also enters the likelihood's
     normalisation, so a solution cannot gain by putting more of the spectrum there), while
     flux *above* the unabsorbed model counts in full — an emission line cannot hide in the forest.
-    Both come in over :data:`FOREST_RAMP` (:func:`forest_weight`).
+    Both come in over :data:`FOREST_RAMP` (:func:`forest_weight`). With :data:`REFITS`, the
+    pixels whose flux lies above the unabsorbed model are fitted in full too, as the score counts
+    them, until they no longer change; the lowest score of the fits is kept.
+
+    Returns
+    -------
+    model : (npix,) the model (absorbed by the forest's mean transmission) of the best fit
+    score : float
     """
     good = ivar > 0
     scale = flux_scale(flux, ivar) if scale is None else scale  # one spectrum's, at every z tried
     rest = lam / (1 + z)
     w = forest_weight(rest)
     if bal:
-        w = np.where((rest > 1260.0) & (rest < 1530.0), 1.0, w)
+        w = np.where((rest > BAL_TROUGHS[0]) & (rest < BAL_TROUGHS[1]), 1.0, w)
     inflate = 1 + w * ivar * (FOREST_SCATTER * scale) ** 2
+    norm = float(np.log(inflate[good]).sum())
     sw = np.sqrt(ivar / inflate)
     t = mean_forest_transmission(lam, z)
     a = design(lam, z, t)
-    model = a @ fit(a * sw[:, None], flux * sw)
-    excess = w * np.clip(flux - model / t, 0, None)
-    return float(((flux - model) ** 2 * ivar / inflate).sum() + (excess ** 2 * ivar).sum()
-                 + np.log(inflate[good]).sum())
+    aw, bw = a * sw[:, None], flux * sw
+
+    def score(model):
+        excess = w * np.clip(flux - model / t, 0, None)
+        return float(((flux - model) ** 2 * ivar / inflate).sum() + (excess ** 2 * ivar).sum()) + norm
+
+    model = a @ fit(aw, bw)
+    best, above = (score(model), model), None
+    for _ in range(REFITS):
+        # a fit with inflated variance alone lets the continuum dive where the flux may be absorbed, and the
+        # score then charges the flux left above it in full: fit those pixels in full too
+        now = (w > 0) & (flux > model / t)
+        if not now.any() or (above is not None and (now == above).all()):
+            break
+        above = now
+        e = w[above] * np.sqrt(ivar[above])
+        model = a @ fit(np.vstack([aw, a[above] * (e / t[above])[:, None]]), np.concatenate([bw, flux[above] * e]))
+        best = min(best, (score(model), model), key=lambda sm: sm[0])
+    return best[1], best[0]
+
+
+def chi2(flux, ivar, lam, z, bal: bool = False, scale: float | None = None) -> float:
+    """:func:`model_fit`'s score at ``z``: −2 ln(likelihood), up to a constant, of the best line model."""
+    return model_fit(flux, ivar, lam, z, bal, scale)[1]
 
 
 def candidates(zbins, prob, k: int = 4, window: int = 6, min_mass: float = 0.02) -> list:
