@@ -38,11 +38,14 @@ FOREST_RAMP = (1200.0, 1215.67)
 #: made fewer catastrophic redshifts on every mock sample tried (scripts/zcheck_fe2_trial.py,
 #: benchmarks/zcheck_fe2.jsonl)
 COMPONENTS = ("fe2", "host")
-#: rest wavelengths (Å) where a BAL quasar's troughs may absorb
+#: rest wavelengths (Å) where a BAL quasar's troughs may absorb (used with ``check_bal`` only: BAL-called spectra
+#: are not fitted)
 BAL_TROUGHS = (1260.0, 1530.0)
-#: refits of :func:`chi2` with the pixels whose flux lies above the unabsorbed model (in the forest or a BAL
-#: trough) fitted in full, as its score counts them; 0: one fit with their variance inflated
-REFITS = 0
+#: refits of :func:`model_fit` with the pixels whose flux lies above the unabsorbed model (in the forest or a BAL
+#: trough) fitted in full, as its score counts them (0 until 2026-11-29: one fit with their variance inflated, whose
+#: continuum could dive far below the data there; on three mock samples the refits made fewer catastrophic
+#: redshifts and found more quasars: scripts/zcheck_absorbed_trial.py, benchmarks/zcheck_absorbed.jsonl)
+REFITS = 3
 #: where the host's starlight starts and is fully in (rest Å): old populations are faint in the UV
 HOST_TAPER = (3000.0, 3400.0)
 #: the grid the components are tabulated on: log10 rest λ from this start, in these steps

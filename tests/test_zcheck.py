@@ -221,3 +221,23 @@ def test_chi2_has_no_jump_where_lya_crosses_a_pixel():
     c = np.array([zcheck.chi2(flux, ivar, LAM, np.expm1(x)) for x in t])
     assert np.abs(np.diff(c)).max() < 1000
     assert abs(int(c.argmin()) - 20) <= 2
+
+
+def test_refits_keep_the_continuum_above_the_absorbed_forest(monkeypatch):
+    # a z = 3.5 quasar whose forest pixels keep a random fraction of their flux, and no flux below the Lyman limit
+    rng = np.random.default_rng(0)
+    flux, ivar = quasar(3.5, rng, noise=0.05)
+    rest = LAM / 4.5
+    forest = rest < 1200
+    flux[forest] *= rng.uniform(0, 1, forest.sum())
+    flux[rest < 912] = 0.05 * rng.standard_normal((rest < 912).sum())
+    monkeypatch.setattr(zcheck, "REFITS", 0)
+    one_model, one_score = zcheck.model_fit(flux, ivar, LAM, 3.5)
+    monkeypatch.setattr(zcheck, "REFITS", 3)
+    model, score = zcheck.model_fit(flux, ivar, LAM, 3.5)
+    # one fit with inflated variance lets the continuum dive below zero where the forest absorbs; the score then
+    # charges the flux above it in full. Fitted as it is scored, the continuum stays above zero and scores better
+    assert one_model[forest].min() < -0.1
+    assert model[forest].min() > 0
+    assert score < one_score - 100
+    assert score == pytest.approx(zcheck.chi2(flux, ivar, LAM, 3.5))
