@@ -77,7 +77,7 @@ STAR_FORMING_UV = (-1.35, 0.5)
 def flat_eigen_beta(n: int = 4000, seed: int = 0) -> float:
     """The median UV slope (``templates.uv_slope``) of the mock's blue eigen galaxies without a star-forming UV."""
     loglam, eig, _ = templates.load("galaxy")
-    coef = templates._eigen_coefficients(np.random.default_rng(seed), "galaxy", n)
+    coef = templates.eigen_coefficients(np.random.default_rng(seed), "galaxy", n)
     return float(np.nanmedian(templates.uv_slope(loglam, coef[templates.is_blue_galaxy(coef)] @ eig)))
 
 
@@ -128,7 +128,7 @@ def draw_redshifts(rng, loglam: np.ndarray, rows: np.ndarray, kind: np.ndarray, 
     idx, zs = [], []
     for i, row in enumerate(rows):
         z = rng.uniform(*Z_RANGE[kind[i]], tries)
-        flux = templates._shifted_rows(ll_obs, np.log10(1 + z), loglam, np.repeat(row[None, :], tries, axis=0))
+        flux = templates.shifted_rows(ll_obs, np.log10(1 + z), loglam, np.repeat(row[None, :], tries, axis=0))
         keep = z[(flux < 0).mean(axis=1) <= MAX_NEGATIVE][:draws]
         idx.append(np.full(keep.size, i))
         zs.append(keep)
@@ -141,7 +141,7 @@ def observe(rng, arm: str, rest_rows, loglam_rest, z, passive, rmag, offset, noi
     eigen-galaxies" or "mock analytic galaxies"."""
     lam_obs = 10 ** (LOGLAM0 + DLOGLAM * np.arange(NPIX_MASTER))
     if arm == "archetypes":
-        flux = np.clip(templates._shifted_rows(np.log10(lam_obs), np.log10(1 + z), loglam_rest, rest_rows), 0, None)
+        flux = np.clip(templates.shifted_rows(np.log10(lam_obs), np.log10(1 + z), loglam_rest, rest_rows), 0, None)
     elif arm == "mock eigen-galaxies":
         flux = templates.eigen_obs_flux(rng, "galaxy", lam_obs, z)
     else:

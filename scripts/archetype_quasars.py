@@ -103,7 +103,7 @@ def valid_redshifts(rng, loglam_rest: np.ndarray, rows: np.ndarray, bal: np.ndar
     idx, zs, ok_share = [], [], np.zeros(len(rows))
     for i, row in enumerate(rows):
         z = physics.qso_redshifts(rng, tries, physics.BAL_Z_MIN if bal[i] else 0.35)
-        flux = templates._shifted_rows(ll_obs, np.log10(1 + z), loglam_rest, np.repeat(row[None, :], tries, axis=0))
+        flux = templates.shifted_rows(ll_obs, np.log10(1 + z), loglam_rest, np.repeat(row[None, :], tries, axis=0))
         ok = (flux < 0).mean(axis=1) <= MAX_NEGATIVE
         ok_share[i] = ok.mean()
         keep = z[ok][:draws]
@@ -122,7 +122,7 @@ def observe(rng, rest_rows: np.ndarray, loglam_rest: np.ndarray, z: np.ndarray, 
     if rest_rows is None:
         flux = templates.eigen_obs_flux(shape_rng, "qso", lam_obs, z)
     else:
-        flux = np.clip(templates._shifted_rows(np.log10(lam_obs), np.log10(1 + z), loglam_rest, rest_rows), 0, None)
+        flux = np.clip(templates.shifted_rows(np.log10(lam_obs), np.log10(1 + z), loglam_rest, rest_rows), 0, None)
     lam_rest = lam_obs[None, :] / (1 + z[:, None])
     forest = physics.forest_fluctuation(physics.lya_forest(rng, np.broadcast_to(lam_obs, lam_rest.shape), lam_rest),
                                         lam_rest)

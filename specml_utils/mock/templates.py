@@ -96,7 +96,7 @@ def calibration() -> dict:
     return json.loads(CALIBRATION.read_text())
 
 
-def _shifted_rows(loglam_out: np.ndarray, dlog: np.ndarray, loglam_in: np.ndarray, rows: np.ndarray) -> np.ndarray:
+def shifted_rows(loglam_out: np.ndarray, dlog: np.ndarray, loglam_in: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Each row of ``rows`` (on the log-linear grid ``loglam_in``) at ``loglam_out − dlog[i]``, linearly
     interpolated, edge values beyond. ``loglam_out`` is one grid shared by every row: only the
     shift differs, so this is a gather, not one interpolation per row."""
@@ -148,7 +148,7 @@ def star_flux(rng, lam_obs: np.ndarray, kinds: np.ndarray, z: np.ndarray) -> np.
     """
     loglam, flux, _ = load("star")
     idx = np.array([int(k.split(":")[1]) for k in kinds])
-    out = _shifted_rows(np.log10(lam_obs), np.log10(1 + np.asarray(z)), loglam, flux[idx])
+    out = shifted_rows(np.log10(lam_obs), np.log10(1 + np.asarray(z)), loglam, flux[idx])
     ebv = np.minimum(rng.exponential(0.03, len(kinds)), 0.15)
     return np.clip(out, 0, None) * ccm_extinction(lam_obs[None, :], ebv)
 
@@ -202,7 +202,7 @@ def tilt_uv(loglam: np.ndarray, rows: np.ndarray, beta: np.ndarray) -> np.ndarra
     return rows * x[None, :] ** delta[:, None]
 
 
-def _eigen_coefficients(rng, kind: str, n: int) -> np.ndarray:
+def eigen_coefficients(rng, kind: str, n: int) -> np.ndarray:
     """Coefficients (n, 4) with c0 = 1: a measured ratio vector, jittered by its measured scatter
     (and for galaxies, a share drawn along the blue star-forming direction)."""
     cal = calibration()[kind]
@@ -239,12 +239,12 @@ def eigen_obs_flux(rng, kind: str, lam_obs: np.ndarray, z) -> np.ndarray:
             rows[blue] = tilt_uv(loglam, rows[blue], beta[sel][blue])
         return rows
 
-    coef = _eigen_coefficients(rng, kind, len(shift))
-    out = _shifted_rows(ll_obs, shift, loglam, rest(coef))
+    coef = eigen_coefficients(rng, kind, len(shift))
+    out = shifted_rows(ll_obs, shift, loglam, rest(coef))
     for _ in range(20):
         bad = (out < 0).mean(axis=1) > 0.02
         if not bad.any():
             break
-        coef[bad] = _eigen_coefficients(rng, kind, int(bad.sum()))
-        out[bad] = _shifted_rows(ll_obs, shift[bad], loglam, rest(coef[bad], bad))
+        coef[bad] = eigen_coefficients(rng, kind, int(bad.sum()))
+        out[bad] = shifted_rows(ll_obs, shift[bad], loglam, rest(coef[bad], bad))
     return np.clip(out, 0, None)
