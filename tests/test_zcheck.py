@@ -241,3 +241,31 @@ def test_refits_keep_the_continuum_above_the_absorbed_forest(monkeypatch):
     assert model[forest].min() > 0
     assert score < one_score - 100
     assert score == pytest.approx(zcheck.chi2(flux, ivar, LAM, 3.5))
+
+
+def test_trough_reach_by_hand():
+    # troughs reach 25,000 km/s blueward of their ion: CIV's to 1549.06 (1 − 25000 / c) = 1419.9 Å, SiIV's to
+    # 1280.3 Å, NV's to 1136.7 Å; none beyond CIV
+    w = zcheck.trough_weight(np.array([1100.0, 1200.0, 1300.0, 1400.0, 1410.0, 1425.0, 1548.0, 1550.0]))
+    np.testing.assert_array_equal(w, [0, 1, 1, 0, 0, 1, 1, 0])
+
+
+def test_trough_model_finds_a_bal_quasar_at_its_redshift(monkeypatch):
+    # a z = 2.5 quasar with troughs 3,000–12,000 km/s blueward of CIV, SiIV and NV (depths 0.8, 0.6, 0.5)
+    rng = np.random.default_rng(3)
+    flux, ivar = quasar(2.5, rng, noise=0.05)
+    rest = LAM / 3.5
+    for line, depth in ((1549.06, 0.8), (1396.76, 0.6), (1240.14, 0.5)):
+        v = 299792.458 * (line - rest) / line
+        flux *= 1 - depth * ((v > 3000) & (v < 12000))
+    monkeypatch.setattr(zcheck, "BAL_MODEL", "troughs")
+    truth = zcheck.chi2(flux, ivar, LAM, 2.5, bal=True)
+    # a minimum: 3000 km/s either side fits worse, and so does every line alias
+    for dv in (-3000, 3000):
+        assert truth < zcheck.chi2(flux, ivar, LAM, 3.5 * (1 + dv / 299792.458) - 1, bal=True) - 100
+    assert all(truth < zcheck.chi2(flux, ivar, LAM, z, bal=True) - 100 for z in zcheck.aliases(2.5))
+    model, score = zcheck.model_fit(flux, ivar, LAM, 2.5, bal=True)
+    assert score == truth and model.shape == flux.shape
+    # redward of CIV nothing may absorb: the model follows the flux there
+    red = rest > 1600
+    assert np.median(np.abs(model[red] - flux[red])) < 0.1
