@@ -24,6 +24,12 @@ after.
 
     python scripts/zcheck_troughs_trial.py --choose-on FOURTH.h5 --other SECOND.h5 --other THIRD.h5 --real \\
         --record benchmarks/zcheck_troughs.jsonl
+
+Run on 2026-11-29 (commit d4450f1, the bundle of 94c4254's run; 96 s on the 2-core AMD EPYC machine), catastrophic
+redshifts and quasars found, not fitted → troughs: the fourth mock 33 → 39 and 19,433 → 19,427 of 19,520 (of 76
+replacements 32 mended, 24 broke); validation 6 → 7 and 3,830 → 3,829; second mock 33 → 32 and 19,333 → 19,334;
+third mock 32 → 31 and 19,042 → 19,043. Both parts fail: BAL-called spectra stay unfitted. Read after: the test split
+9 → 6 and 3,839 → 3,842 of 3,863; the real spectra the same.
 """
 from __future__ import annotations
 
