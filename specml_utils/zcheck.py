@@ -53,6 +53,8 @@ TROUGH_VMAX = 25000.0
 #: the prior share of absorbed pixels within that reach: a trough's median width, 5,000 km/s, a fifth of it, and a
 #: second trough in some (the mock's BAL physics)
 TROUGH_SHARE = 0.25
+#: the score a candidate must gain over the CNN's peak to replace a BAL quasar's redshift (with ``check_bal``)
+BAL_MIN_GAIN = 0.0
 #: expectation-maximisation steps of :func:`trough_fit`
 TROUGH_STEPS = 6
 #: refits of :func:`model_fit` with the pixels whose flux lies above the unabsorbed model (in the forest or a BAL
@@ -397,7 +399,8 @@ def check_quasar_redshifts(zbins, prob, flux, ivar, lam, is_quasar, is_bal=None,
     alias_below : float
         Where the top solution's probability is below this, :func:`extra_candidates` are tried too.
     min_gain : float
-        The score (χ² − 2 ln mass) a candidate must gain over the most probable one to replace it.
+        The score (χ² − 2 ln mass) a candidate must gain over the most probable one to replace it
+        (:data:`BAL_MIN_GAIN` for a BAL quasar, if larger).
 
     Returns
     -------
@@ -414,7 +417,7 @@ def check_quasar_redshifts(zbins, prob, flux, ivar, lam, is_quasar, is_bal=None,
             continue
         checked[i] = True
         k, z_best, gain = out
-        if k != 0 and gain > min_gain:
+        if k != 0 and gain > (max(min_gain, BAL_MIN_GAIN) if is_bal[i] else min_gain):
             z[i] = z_best
     return z, checked
 
