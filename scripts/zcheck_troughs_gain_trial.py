@@ -23,6 +23,14 @@ spectra (``--real``) are read after.
 
     python scripts/zcheck_troughs_gain_trial.py --choose-on FIFTH.h5 --other SECOND.h5 --other THIRD.h5 \\
         --other FOURTH.h5 --real --record benchmarks/zcheck_troughs.jsonl
+
+Run on 2026-11-29 (commit 9c90d0e; the bundle of 94c4254's run; 94 s on the 2-core AMD EPYC
+machine), catastrophic redshifts and quasars found, not fitted → fitted with a decisive gain: **the fifth mock 27 → 28
+and 19,158 → 19,157 of 19,257** (of the BAL-called replacements, 1 more mended, 2 more broken); validation 6 → 4 and
+3,830 → 3,832; second mock 33 → 29, third 32 → 29, fourth 33 → 29, each finding 3 or 4 more. Part (1) fails by one
+spectrum, so BAL-called spectra stay unfitted; the model and the threshold stay in :mod:`specml_utils.zcheck` as
+switches (:data:`~specml_utils.zcheck.BAL_MODEL`, :data:`~specml_utils.zcheck.BAL_MIN_GAIN`, ``check_bal``), off.
+Read after: the test split 9 → 6 and 3,839 → 3,842 of 3,863; the real spectra the same.
 """
 from __future__ import annotations
 
