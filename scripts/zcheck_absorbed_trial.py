@@ -39,14 +39,7 @@ from __future__ import annotations
 
 from specml_utils import zcheck
 from trial_record import emit  # scripts/ is on the path when a script runs
-from zcheck_edge_trial import arm_parser, run_arms
-
-_CLASS_REDSHIFTS = zcheck.class_redshifts
-
-
-def _fitting_bal(*args, **kwargs):
-    return _CLASS_REDSHIFTS(*args, **{**kwargs, "check_bal": True})
-
+from zcheck_edge_trial import arm_parser, fit_bal, run_arms
 
 #: each arm's refits, whether BAL-called spectra are fitted, and their trough range
 ARMS = {"as is": (0, False, (1260.0, 1530.0)), "refit": (3, False, (1260.0, 1530.0)),
@@ -58,7 +51,7 @@ def use(arm: str) -> None:
     """Put one arm in the module the bundle and the trial call."""
     refits, bal, troughs = ARMS[arm]
     zcheck.REFITS, zcheck.BAL_TROUGHS = refits, troughs
-    zcheck.class_redshifts = _fitting_bal if bal else _CLASS_REDSHIFTS
+    fit_bal(bal)
 
 
 def chosen(result: dict, samples, base: str = "as is") -> tuple[str, dict]:

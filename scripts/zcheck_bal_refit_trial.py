@@ -28,21 +28,13 @@ quasars stay unfitted. Read after: the test split 9 and 3,839 both ways; the rea
 """
 from __future__ import annotations
 
-from specml_utils import zcheck
 from trial_record import emit  # scripts/ is on the path when a script runs
-from zcheck_edge_trial import arm_parser, chosen_by_rule, run_arms
+from zcheck_edge_trial import arm_parser, chosen_by_rule, fit_bal, run_arms
 
 ARMS = ("BAL not fitted", "BAL fitted")
-_CLASS_REDSHIFTS = zcheck.class_redshifts
-
-
-def _fitting_bal(*args, **kwargs):
-    return _CLASS_REDSHIFTS(*args, **{**kwargs, "check_bal": True})
-
-
 def use(arm: str) -> None:
     """Put one arm in the module the bundle and the trial call (``check_bal`` forced on for ``BAL fitted``)."""
-    zcheck.class_redshifts = _fitting_bal if arm == "BAL fitted" else _CLASS_REDSHIFTS
+    fit_bal(arm == "BAL fitted")
 
 
 def main(argv=None) -> int:

@@ -153,6 +153,45 @@ def run_arms(a: argparse.Namespace, arms, use) -> dict:
     return {"dataset": str(dataset), "other": [str(o) for o in a.other], "models": str(a.models), "result": result}
 
 
+_CLASS_REDSHIFTS = zcheck.class_redshifts
+
+
+def _fitting_bal(*args, **kwargs):
+    return _CLASS_REDSHIFTS(*args, **{**kwargs, "check_bal": True})
+
+
+def fit_bal(on: bool) -> None:
+    """Make every caller of :func:`zcheck.class_redshifts` (the bundle's ``predict_x``, :func:`score`) fit the spectra
+    called BAL quasars (``on``), or leave them as the package does."""
+    zcheck.class_redshifts = _fitting_bal if on else _CLASS_REDSHIFTS
+
+
+def fresh_parser(description: str) -> argparse.ArgumentParser:
+    """:func:`arm_parser` with ``--choose-on``: the fresh mock a two-arm trial's rule chooses on."""
+    ap = arm_parser(description)
+    ap.add_argument("--choose-on", type=Path, required=True, help="the fresh mock the rule chooses on (scored whole)")
+    return ap
+
+
+def judged_on_fresh(a: argparse.Namespace, arms, use, trial: str) -> None:
+    """Run two ``arms`` (the package's first) and record them with the rule of the trials that choose on a fresh
+    mock: the second replaces the first only if on ``--choose-on`` it makes fewer catastrophic redshifts and finds no
+    fewer quasars, and on the validation split and every ``--other`` mock it finds no fewer and makes no more."""
+    a.other = [a.choose_on] + a.other
+    out = run_arms(a, arms, use)
+    use(arms[0])
+    old, new = arms
+    res = out["result"]
+    chosen_on = f"{a.choose_on.name} (every split)"
+    guards = ["val"] + [f"{o.name} (every split)" for o in a.other[1:]]
+    part1 = (res[chosen_on][new]["catastrophic"] < res[chosen_on][old]["catastrophic"]
+             and res[chosen_on][new]["found"][0] >= res[chosen_on][old]["found"][0])
+    part2 = all(res[s][new]["found"][0] >= res[s][old]["found"][0]
+                and res[s][new]["catastrophic"] <= res[s][old]["catastrophic"] for s in guards)
+    emit({"trial": trial, **out, "chosen on": chosen_on, "rule (1) the fresh mock": part1,
+          "rule (2) no worse elsewhere": part2, "chosen by the rule": new if part1 and part2 else old}, a.record)
+
+
 def chosen_by_rule(val: dict, base: str) -> str:
     """The rule of these trials, on the validation split: an arm replaces ``base`` only with fewer catastrophic
     redshifts and no fewer quasars found; of those, the fewest catastrophic, on a tie the first listed."""

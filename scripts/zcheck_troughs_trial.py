@@ -33,44 +33,21 @@ third mock 32 → 31 and 19,042 → 19,043. Both parts fail: BAL-called spectra 
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 from specml_utils import zcheck
-from trial_record import emit  # scripts/ is on the path when a script runs
-from zcheck_edge_trial import arm_parser, run_arms
+from zcheck_edge_trial import fit_bal, fresh_parser, judged_on_fresh  # scripts/ is on the path
 
 ARMS = ("BAL not fitted", "BAL fitted, troughs")
-_CLASS_REDSHIFTS = zcheck.class_redshifts
-
-
-def _fitting_bal(*args, **kwargs):
-    return _CLASS_REDSHIFTS(*args, **{**kwargs, "check_bal": True})
 
 
 def use(arm: str) -> None:
     """Put one arm in the module the bundle and the trial call."""
-    fitted = arm == "BAL fitted, troughs"
+    fitted = arm == ARMS[1]
     zcheck.BAL_MODEL = "troughs" if fitted else "window"
-    zcheck.class_redshifts = _fitting_bal if fitted else _CLASS_REDSHIFTS
+    fit_bal(fitted)
 
 
 def main(argv=None) -> int:
-    ap = arm_parser(__doc__.splitlines()[0])
-    ap.add_argument("--choose-on", type=Path, required=True, help="the fresh mock the rule chooses on (scored whole)")
-    a = ap.parse_args(argv)
-    a.other = [a.choose_on] + a.other
-    out = run_arms(a, ARMS, use)
-    use(ARMS[0])
-    old, new = ARMS
-    res = out["result"]
-    chosen_on = f"{a.choose_on.name} (every split)"
-    guards = ["val"] + [f"{o.name} (every split)" for o in a.other[1:]]
-    part1 = (res[chosen_on][new]["catastrophic"] < res[chosen_on][old]["catastrophic"]
-             and res[chosen_on][new]["found"][0] >= res[chosen_on][old]["found"][0])
-    part2 = all(res[s][new]["found"][0] >= res[s][old]["found"][0]
-                and res[s][new]["catastrophic"] <= res[s][old]["catastrophic"] for s in guards)
-    emit({"trial": "zcheck troughs", **out, "chosen on": chosen_on, "rule (1) the fresh mock": part1,
-          "rule (2) no worse elsewhere": part2, "chosen by the rule": new if part1 and part2 else old}, a.record)
+    judged_on_fresh(fresh_parser(__doc__.splitlines()[0]).parse_args(argv), ARMS, use, "zcheck troughs")
     return 0
 
 
