@@ -102,3 +102,24 @@ def test_blue_eigen_galaxies_take_the_drawn_uv_slope(monkeypatch):
     assert median_beta() > -0.8   # the basis' own UV: flat in f_λ
     monkeypatch.setattr(templates, "GALAXY_UV_BETA", (-1.35, 0.5))
     assert median_beta() == pytest.approx(-1.35, abs=0.1)
+
+
+@needs_templates
+def test_galaxies_follow_the_plans_kind_when_asked(monkeypatch):
+    passive = np.arange(1000) % 4 == 0             # a quarter of the rows PASSIVE, as in the plan
+    rng = np.random.default_rng(11)
+    coef = templates.eigen_coefficients(rng, "galaxy", 1000, passive)
+    # off: about GALAXY_BLUE_FRACTION of every kind is blue
+    assert 0.6 < templates.is_blue_galaxy(coef[passive]).mean() < 0.8
+    assert 0.6 < templates.is_blue_galaxy(coef[~passive]).mean() < 0.8
+    monkeypatch.setattr(templates, "GALAXY_FOLLOW_KIND", True)
+    coef = templates.eigen_coefficients(np.random.default_rng(11), "galaxy", 1000, passive)
+    # on: the PASSIVE rows are the measured red galaxies (c1 > 0), the SF rows blue draws
+    np.testing.assert_array_equal(templates.is_blue_galaxy(coef), ~passive)
+    # and the spectra made from them keep it through the redraws of negative combinations
+    lam_obs = 10 ** np.arange(np.log10(3650), np.log10(10300), 1e-4)
+    flux = templates.eigen_obs_flux(np.random.default_rng(2), "galaxy", lam_obs, np.full(200, 0.1), passive[:200])
+    lam_rest = lam_obs / 1.1
+    d4000 = (flux[:, (lam_rest > 4050) & (lam_rest < 4250)].mean(1)
+             / flux[:, (lam_rest > 3750) & (lam_rest < 3950)].mean(1))
+    assert np.median(d4000[passive[:200]]) > np.median(d4000[~passive[:200]]) + 0.2   # the 4000 Å break of the red

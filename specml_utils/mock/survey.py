@@ -317,7 +317,8 @@ def _model_spectra(rng, classes, kinds, z, rmag, lam_obs, how="analytic", ebv=No
             if (~tpl).any():
                 flux[~tpl], _ = physics.galaxy_rest_flux(rng, lam_rest[~tpl], kinds[sel][~tpl] == "PASSIVE")
             if tpl.any():
-                flux[tpl] = templates.eigen_obs_flux(rng, "galaxy", lam_obs, z[sel][tpl])
+                flux[tpl] = templates.eigen_obs_flux(rng, "galaxy", lam_obs, z[sel][tpl],
+                                                     passive=kinds[sel][tpl] == "PASSIVE")
         else:
             star_kinds = kinds[sel]
             from_tpl = np.char.find(star_kinds.astype(str), ":") >= 0

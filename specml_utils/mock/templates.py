@@ -161,6 +161,11 @@ def star_flux(rng, lam_obs: np.ndarray, kinds: np.ndarray, z: np.ndarray) -> np.
 GALAXY_BLUE_FRACTION = 0.7
 GALAXY_BLUE_C1 = (-90.0, 0.0)
 GALAXY_BLUE_C23_SIGMA = 3.0
+#: With True, a galaxy the survey plan calls PASSIVE is drawn from the measured (red) galaxies and one it calls SF
+#: along the blue direction, so the plan's KIND (which also set its redshift) describes its spectrum; with False
+#: :data:`GALAXY_BLUE_FRACTION` of them are blue whatever the row's kind (scripts/README.md, "Galaxies that follow
+#: the plan's kind").
+GALAXY_FOLLOW_KIND = False
 
 
 def is_blue_galaxy(coef: np.ndarray) -> np.ndarray:
@@ -202,27 +207,31 @@ def tilt_uv(loglam: np.ndarray, rows: np.ndarray, beta: np.ndarray) -> np.ndarra
     return rows * x[None, :] ** delta[:, None]
 
 
-def eigen_coefficients(rng, kind: str, n: int) -> np.ndarray:
+def eigen_coefficients(rng, kind: str, n: int, passive=None) -> np.ndarray:
     """Coefficients (n, 4) with c0 = 1: a measured ratio vector, jittered by its measured scatter
-    (and for galaxies, a share drawn along the blue star-forming direction)."""
+    (and for galaxies, a share drawn along the blue star-forming direction: those not ``passive``
+    where :data:`GALAXY_FOLLOW_KIND`, else :data:`GALAXY_BLUE_FRACTION` of them)."""
     cal = calibration()[kind]
     ratios = np.asarray(cal["ratios"])
     pick = ratios[rng.integers(0, len(ratios), n)]
     jitter = rng.standard_normal(pick.shape) * np.asarray(cal["ratio_std"]) * cal["jitter"]
     coef = np.column_stack([np.ones(n), pick + jitter])
     if kind == "galaxy":
-        blue = rng.random(n) < GALAXY_BLUE_FRACTION
+        blue = rng.random(n) < GALAXY_BLUE_FRACTION   # drawn either way: the random stream stays the same
+        if GALAXY_FOLLOW_KIND and passive is not None:
+            blue = ~np.asarray(passive, bool)
         coef[blue, 1] = rng.uniform(*GALAXY_BLUE_C1, blue.sum())
         coef[blue, 2:] = rng.normal(0, GALAXY_BLUE_C23_SIGMA, (blue.sum(), 2))
     return coef
 
 
-def eigen_obs_flux(rng, kind: str, lam_obs: np.ndarray, z) -> np.ndarray:
+def eigen_obs_flux(rng, kind: str, lam_obs: np.ndarray, z, passive=None) -> np.ndarray:
     """Spectra from eigen-combinations (``kind`` "qso" or "galaxy") at redshifts ``z``, on the
     observed wavelengths ``lam_obs`` (one grid for all; flux per unit rest wavelength, unscaled).
 
     Combinations that go negative over more than 2 % of the observed pixels are redrawn (up to
-    20 times); what is left below zero is clipped. Blue galaxy draws (:func:`is_blue_galaxy`) get a
+    20 times); what is left below zero is clipped. ``passive`` (galaxies): the plan's PASSIVE rows
+    (:data:`GALAXY_FOLLOW_KIND`). Blue galaxy draws (:func:`is_blue_galaxy`) get a
     star-forming galaxy's UV slope (:data:`GALAXY_UV_BETA`, :func:`tilt_uv`).
     """
     loglam, eig, _ = load(kind)
@@ -239,12 +248,13 @@ def eigen_obs_flux(rng, kind: str, lam_obs: np.ndarray, z) -> np.ndarray:
             rows[blue] = tilt_uv(loglam, rows[blue], beta[sel][blue])
         return rows
 
-    coef = eigen_coefficients(rng, kind, len(shift))
+    passive = None if passive is None else np.asarray(passive, bool)
+    coef = eigen_coefficients(rng, kind, len(shift), passive)
     out = shifted_rows(ll_obs, shift, loglam, rest(coef))
     for _ in range(20):
         bad = (out < 0).mean(axis=1) > 0.02
         if not bad.any():
             break
-        coef[bad] = eigen_coefficients(rng, kind, int(bad.sum()))
+        coef[bad] = eigen_coefficients(rng, kind, int(bad.sum()), None if passive is None else passive[bad])
         out[bad] = shifted_rows(ll_obs, shift[bad], loglam, rest(coef[bad], bad))
     return np.clip(out, 0, None)
