@@ -234,10 +234,19 @@ def model_fit(flux, ivar, lam, z, bal: bool = False, scale: float | None = None)
         if not now.any() or (above is not None and (now == above).all()):
             break
         above = now
-        e = w[above] * np.sqrt(ivar[above])
-        model = a @ fit(np.vstack([aw, a[above] * (e / t[above])[:, None]]), np.concatenate([bw, flux[above] * e]))
+        model = a @ fit(*_with_excess(aw, bw, a, t, w, ivar, flux, above))
         best = min(best, (score(model), model), key=lambda sm: sm[0])
     return best[1], best[0]
+
+
+def _with_excess(rows, target, a, t, w, ivar, flux, above):
+    """The weighted least-squares problem ``rows``, ``target`` with a row for each pixel ``above`` (flux above the
+    unabsorbed model where ``w`` lets it absorb): its excess over the unabsorbed model ``a / t``, weighted as the
+    score counts it."""
+    if not above.any():
+        return rows, target
+    e = w[above] * np.sqrt(ivar[above])
+    return np.vstack([rows, a[above] * (e / t[above])[:, None]]), np.concatenate([target, flux[above] * e])
 
 
 def trough_weight(rest) -> np.ndarray:
@@ -272,12 +281,7 @@ def trough_fit(flux, ivar, lam, z, scale: float) -> tuple[np.ndarray, float]:
     best = (np.inf, None)
     for _ in range(TROUGH_STEPS):
         sw = np.sqrt(weight * ivar / inflate)
-        rows, target = a * sw[:, None], flux * sw
-        if above.any():
-            e = wf[above] * np.sqrt(ivar[above])
-            rows = np.vstack([rows, a[above] * (e / t[above])[:, None]])
-            target = np.concatenate([target, flux[above] * e])
-        model = a @ fit(rows, target)
+        model = a @ fit(*_with_excess(a * sw[:, None], flux * sw, a, t, wf, ivar, flux, above))
         unabsorbed = np.exp(-0.5 * (flux - model) ** 2 / var) / np.sqrt(2 * np.pi * var)
         m = np.maximum(model, 1e-3 * scale)
         absorbed = (ndtr((m - flux) / sigma) - ndtr(-flux / sigma)) / m
